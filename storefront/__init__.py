@@ -1,0 +1,69 @@
+"""The storefront application factory."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from . import database  # noqa: F401  (registers the SQLite connection settings)
+from .config import ROOT, Config
+from .extensions import csrf, db, migrate
+
+
+def create_app(test_config=None):
+    """Build the app from Config (the environment), overridden by `test_config`."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(Config)
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY is not set. Put SECRET_KEY=<long random string> in the "
+            "environment or in .env (make run writes one for development)."
+        )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_extensions(app):
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+
+
+def register_blueprints(app):
+    from .catalogue.routes import bp as catalogue_bp
+    from .health import bp as health_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(catalogue_bp)
+
+
+def register_errorhandlers(app):
+    from . import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app):
+    from .demo import demo_cli
+    from .inventory.commands import inventory_cli
+
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(inventory_cli)
+
+
+def register_template_helpers(app):
+    from . import templating
+
+    templating.init_app(app)

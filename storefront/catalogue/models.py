@@ -1,0 +1,145 @@
+"""Products, their options (size, width, colour) and sellable variants."""
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..models import created_at_column
+
+CATEGORIES = {
+    "everyday": "Everyday shoes",
+    "walking": "Walking shoes",
+    "boots": "Boots",
+    "sandals": "Sandals",
+    "dress": "Dress shoes",
+    "slippers": "House shoes",
+}
+GENDERS = {"women": "Women", "men": "Men", "unisex": "Unisex"}
+
+product_tag = Table(
+    "product_tag",
+    db.metadata,
+    Column("product_id", ForeignKey("product.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Tag(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+
+
+class Size(db.Model):
+    """A US shoe size; `sort_key` orders 7, 7.5, 8 ... numerically."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(10), unique=True)
+    sort_key: Mapped[int] = mapped_column(Integer)
+
+
+class Width(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    label: Mapped[str] = mapped_column(String(40))
+    sort_key: Mapped[int] = mapped_column(Integer)
+
+
+class Colour(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(40))
+    hex: Mapped[str] = mapped_column(String(7))
+
+
+class Product(db.Model):
+    __table_args__ = (
+        CheckConstraint("low_stock_threshold >= 0", name="low_stock_threshold_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    gender: Mapped[str] = mapped_column(String(10), index=True)
+    category: Mapped[str] = mapped_column(String(20), index=True)
+    published: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    featured: Mapped[bool] = mapped_column(Boolean, default=False)
+    seo_title: Mapped[str | None] = mapped_column(String(200))
+    seo_description: Mapped[str | None] = mapped_column(String(300))
+    low_stock_threshold: Mapped[int] = mapped_column(Integer, default=5)
+    created_at = created_at_column()
+
+    tags: Mapped[list[Tag]] = relationship(secondary=product_tag, order_by=Tag.name)
+    images: Mapped[list["ProductImage"]] = relationship(
+        back_populates="product",
+        order_by="ProductImage.position",
+        cascade="all, delete-orphan",
+    )
+    variants: Mapped[list["Variant"]] = relationship(
+        back_populates="product", order_by="Variant.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def category_label(self):
+        return CATEGORIES.get(self.category, self.category.title())
+
+    @property
+    def gender_label(self):
+        return GENDERS.get(self.gender, self.gender.title())
+
+
+class ProductImage(db.Model):
+    __table_args__ = (UniqueConstraint("product_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(String(300))
+    alt: Mapped[str] = mapped_column(String(300))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    product: Mapped[Product] = relationship(back_populates="images")
+
+
+class Variant(db.Model):
+    """One sellable option of a product. Its stock lives in inventory's stock_level."""
+
+    __table_args__ = (
+        UniqueConstraint("product_id", "size_id", "width_id", "colour_id"),
+        CheckConstraint("price_cents >= 0", name="price_non_negative"),
+        CheckConstraint(
+            "compare_at_cents IS NULL OR compare_at_cents > price_cents",
+            name="compare_at_above_price",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    size_id: Mapped[int] = mapped_column(ForeignKey("size.id"))
+    width_id: Mapped[int] = mapped_column(ForeignKey("width.id"))
+    colour_id: Mapped[int] = mapped_column(ForeignKey("colour.id"))
+    price_cents: Mapped[int] = mapped_column(Integer)
+    compare_at_cents: Mapped[int | None] = mapped_column(Integer)
+
+    product: Mapped[Product] = relationship(back_populates="variants")
+    size: Mapped[Size] = relationship(lazy="joined")
+    width: Mapped[Width] = relationship(lazy="joined")
+    colour: Mapped[Colour] = relationship(lazy="joined")
+
+    @property
+    def label(self):
+        return f"Size {self.size.label}, {self.width.label}, {self.colour.name}"

@@ -1,0 +1,36 @@
+"""Public catalogue pages: home, listing, product page and its JSON."""
+
+from flask import Blueprint, jsonify, render_template, request
+
+from . import service
+
+bp = Blueprint("catalogue", __name__)
+
+
+@bp.get("/")
+def home():
+    return render_template("catalogue/home.html", cards=service.featured_cards())
+
+
+@bp.get("/products")
+def products():
+    filters = service.Filters.from_args(request.args)
+    listing = service.list_products(filters)
+    return render_template(
+        "catalogue/products.html",
+        listing=listing,
+        options=service.option_values(),
+        sorts=service.SORTS,
+    )
+
+
+@bp.get("/products/<slug>.json")
+def product_json(slug):
+    return jsonify(service.product_json(slug))
+
+
+@bp.get("/products/<slug>")
+def product(slug):
+    choice = {k: request.args.get(k, "")[:40] for k in ("size", "width", "colour")}
+    page = service.product_page(slug, choice)
+    return render_template("catalogue/product.html", page=page, product=page.product)

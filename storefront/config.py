@@ -1,0 +1,40 @@
+"""Settings, read from the environment (and from `.env` when present)."""
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+ROOT = Path(__file__).resolve().parent.parent
+load_dotenv(ROOT / ".env")
+
+
+def _int(name, default):
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+class Config:
+    """Production-shaped defaults; every value can come from the environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or (
+        f"sqlite:///{ROOT / 'instance' / 'storefront.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    MAIL_URL = os.environ.get("MAIL_URL")
+
+    SHOP_NAME = os.environ.get("SHOP_NAME", "Stride Adaptive")
+    SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "USD")
+    CART_LINE_CAP = _int("CART_LINE_CAP", 10)
+    HOLD_MINUTES = _int("HOLD_MINUTES", 30)
+    PRODUCTS_PER_PAGE = 24
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"

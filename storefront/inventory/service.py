@@ -1,0 +1,577 @@
+"""The only code that writes stock counters.
+
+Every change is one conditional UPDATE of a variant's stock_level row whose
+WHERE clause keeps the promise (nothing negative, reserved + committed never
+above on hand), plus a stock_movement row in the same transaction. Changes to
+several variants go in ascending variant id, and whatever touches a variant's
+holds locks that variant's counters first, so transactions never deadlock.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..database import transactional
+from ..exceptions import DomainError
+from ..extensions import db
+from ..models import utcnow
+from .models import StockHold, StockLevel, StockMovement
+
+STAFF_REASONS = {
+    "received": "Received delivery",
+    "correction": "Correction",
+    "damaged": "Damaged",
+    "theft_or_loss": "Theft or loss",
+    "return_restock": "Customer return, restocked",
+    "promotion": "Taken for promotion",
+}
+# Reasons that only make sense in one direction.
+_POSITIVE_REASONS = {"received", "return_restock"}
+_NEGATIVE_REASONS = {"damaged", "theft_or_loss", "promotion"}
+SYSTEM_REASONS = {
+    "opening": "Opening stock",
+    "count": "Stock count",
+    "hold": "Held for checkout",
+    "hold_released": "Hold released",
+    "hold_expired": "Hold expired",
+    "payment_confirmed": "Payment confirmed",
+    "payment_after_expiry": "Paid after the hold expired",
+    "shipped": "Shipped",
+    "order_cancelled": "Paid order cancelled, restocked",
+    "import": "Import",
+}
+REASONS = STAFF_REASONS | SYSTEM_REASONS
+MAX_UNITS = 1_000_000
+
+_level = StockLevel.__table__
+_hold = StockHold.__table__
+
+
+@dataclass(frozen=True)
+class Levels:
+    variant_id: int
+    on_hand: int
+    reserved: int
+    committed: int
+
+    @property
+    def available(self):
+        return max(self.on_hand - self.reserved - self.committed, 0)
+
+    def as_dict(self):
+        return {
+            "on_hand": self.on_hand,
+            "reserved": self.reserved,
+            "committed": self.committed,
+            "available": self.available,
+        }
+
+
+@dataclass(frozen=True)
+class Shortage:
+    variant_id: int
+    requested: int
+    available: int
+
+
+class InventoryError(DomainError):
+    status = 409
+
+
+class UnknownVariant(InventoryError):
+    status = 404
+    code = "unknown_variant"
+
+    def __init__(self, variant_id):
+        super().__init__(f"Variant {variant_id} has no stock record.")
+        self.variant_id = variant_id
+
+
+class InvalidQuantity(InventoryError):
+    status = 422
+    code = "invalid_quantity"
+
+
+class OutOfStock(InventoryError):
+    """Some lines could not be held or taken; nothing was changed."""
+
+    code = "out_of_stock"
+
+    def __init__(self, shortages):
+        self.shortages = list(shortages)
+        parts = [
+            f"variant {s.variant_id}: {s.requested} requested, {s.available} available"
+            for s in self.shortages
+        ]
+        super().__init__("Not enough stock for " + "; ".join(parts) + ".")
+
+    def to_dict(self):
+        return super().to_dict() | {
+            "shortages": [s.__dict__ for s in self.shortages],
+        }
+
+
+class WouldBreakStock(InventoryError):
+    """A staff change would leave fewer units than are reserved or committed."""
+
+    code = "would_break_stock"
+
+    def __init__(self, levels, on_hand_after):
+        self.levels = levels
+        allocated = []
+        if levels.committed:
+            allocated.append(f"{_units(levels.committed)} committed to paid orders")
+        if levels.reserved:
+            allocated.append(f"{_units(levels.reserved)} held by open checkouts")
+        why = (" and ".join(allocated) + " of " + _units(levels.on_hand) + " on hand"
+               if allocated else f"only {_units(levels.on_hand)} on hand")
+        super().__init__(
+            f"Refused: on hand would become {on_hand_after}, but there are {why}. "
+            f"On hand cannot go below {levels.reserved + levels.committed}."
+        )
+
+    def to_dict(self):
+        return super().to_dict() | {"levels": self.levels.as_dict()}
+
+
+class StaleCount(InventoryError):
+    code = "stale_count"
+
+    def __init__(self, variant_id, expected, actual):
+        super().__init__(
+            f"Stock changed while you were counting: you started from {expected} on hand, "
+            f"it is now {actual}. Nothing was changed; count again from {actual}."
+        )
+        self.variant_id, self.expected, self.actual = variant_id, expected, actual
+
+
+class IdempotencyConflict(InventoryError):
+    status = 422
+    code = "idempotency_key_reused"
+
+
+def _units(n):
+    return f"{n} unit" if n == 1 else f"{n} units"
+
+
+def _quantity(value, *, allow_zero=False, allow_negative=False):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidQuantity(f"Quantity must be a whole number, not {value!r}.")
+    if abs(value) > MAX_UNITS:
+        raise InvalidQuantity(f"Quantity must be at most {MAX_UNITS:,} units.")
+    if value < 0 and not allow_negative or value == 0 and not allow_zero:
+        raise InvalidQuantity(f"Quantity {value} is not allowed here.")
+    return value
+
+
+def _lines(lines):
+    """Validate a {variant_id: quantity} mapping and return it sorted by variant id."""
+    if not isinstance(lines, Mapping) or not lines:
+        raise InvalidQuantity("Nothing to change.")
+    return [(int(vid), _quantity(q)) for vid, q in sorted(lines.items())]
+
+
+# -- the one primitive ------------------------------------------------------------
+
+def _apply(variant_id, reason, *, on_hand=0, reserved=0, committed=0, actor="system",
+           reference=None, note="", idempotency_key=None, where=None):
+    """Change the counters by the given deltas if the result keeps the promise.
+
+    Returns the new Levels, or None when the guard refused (nothing changed).
+    """
+    stmt = (
+        update(_level)
+        .where(_level.c.variant_id == variant_id)
+        .where(_level.c.reserved + reserved >= 0)
+        .where(_level.c.committed + committed >= 0)
+        .where(
+            (_level.c.on_hand + on_hand)
+            - (_level.c.reserved + reserved)
+            - (_level.c.committed + committed)
+            >= 0
+        )
+        .values(
+            on_hand=_level.c.on_hand + on_hand,
+            reserved=_level.c.reserved + reserved,
+            committed=_level.c.committed + committed,
+        )
+        .returning(_level.c.on_hand, _level.c.reserved, _level.c.committed)
+    )
+    if where is not None:
+        stmt = stmt.where(where)
+    row = db.session.execute(stmt).first()
+    if row is None:
+        return None
+    db.session.add(
+        StockMovement(
+            variant_id=variant_id,
+            on_hand_delta=on_hand,
+            reserved_delta=reserved,
+            committed_delta=committed,
+            on_hand_after=row.on_hand,
+            reserved_after=row.reserved,
+            committed_after=row.committed,
+            reason=reason,
+            actor=actor,
+            reference=reference,
+            note=note or "",
+            idempotency_key=idempotency_key,
+        )
+    )
+    return Levels(variant_id, row.on_hand, row.reserved, row.committed)
+
+
+def _current(variant_id):
+    row = db.session.execute(
+        select(_level.c.on_hand, _level.c.reserved, _level.c.committed).where(
+            _level.c.variant_id == variant_id
+        )
+    ).first()
+    if row is None:
+        raise UnknownVariant(variant_id)
+    return Levels(variant_id, *row)
+
+
+def _lock(variant_id):
+    """Lock a variant's counters until commit (SQLite's BEGIN IMMEDIATE already has)."""
+    row = db.session.execute(
+        select(_level.c.variant_id).where(_level.c.variant_id == variant_id).with_for_update()
+    ).first()
+    if row is None:
+        raise UnknownVariant(variant_id)
+
+
+def _expire_holds(variant_id, now):
+    """Release a locked variant's expired holds; returns the units released."""
+    rows = db.session.execute(
+        update(_hold)
+        .where(_hold.c.variant_id == variant_id)
+        .where(_hold.c.status == "active")
+        .where(_hold.c.expires_at <= now)
+        .values(status="expired", closed_at=now)
+        .returning(_hold.c.reference, _hold.c.quantity)
+    ).all()
+    for reference, quantity in rows:
+        if _apply(variant_id, "hold_expired", reserved=-quantity, reference=reference) is None:
+            raise RuntimeError(f"reserved below an active hold on variant {variant_id}")
+    return sum(q for _, q in rows)
+
+
+def _variants_with_expired_holds(variant_ids, now):
+    return set(
+        db.session.scalars(
+            select(_hold.c.variant_id)
+            .where(_hold.c.variant_id.in_(variant_ids))
+            .where(_hold.c.status == "active")
+            .where(_hold.c.expires_at <= now)
+            .distinct()
+        )
+    )
+
+
+# -- reads -----------------------------------------------------------------------
+
+def levels(variant_ids):
+    """Current counters of the given variants, as {variant_id: Levels}."""
+    ids = list(variant_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(select(_level).where(_level.c.variant_id.in_(ids))).all()
+    return {r.variant_id: Levels(r.variant_id, r.on_hand, r.reserved, r.committed) for r in rows}
+
+
+def get_levels(variant_id):
+    """Current counters of one variant; raises UnknownVariant."""
+    return _current(variant_id)
+
+
+def history(variant_id, limit=200):
+    """The newest ledger rows of a variant, newest first."""
+    return db.session.scalars(
+        select(StockMovement)
+        .where(StockMovement.variant_id == variant_id)
+        .order_by(StockMovement.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def active_holds(variant_id):
+    return db.session.scalars(
+        select(StockHold)
+        .where(StockHold.variant_id == variant_id, StockHold.status == "active")
+        .order_by(StockHold.expires_at)
+    ).all()
+
+
+# -- transitions -----------------------------------------------------------------
+
+@transactional
+def open_stock(variant_id, on_hand=0, *, actor="system", reference=None, note=""):
+    """Create the counters of a new variant, with an opening ledger row when on_hand > 0."""
+    _quantity(on_hand, allow_zero=True)
+    db.session.execute(_level.insert().values(variant_id=variant_id, on_hand=0,
+                                              reserved=0, committed=0))
+    if on_hand:
+        _apply(variant_id, "opening", on_hand=on_hand, actor=actor, reference=reference,
+               note=note)
+    return Levels(variant_id, on_hand, 0, 0)
+
+
+@transactional
+def hold(reference, lines, expires_at, *, actor="system"):
+    """Reserve units for an open checkout until `expires_at`: every line or none.
+
+    Raises OutOfStock listing each short line with what is available.
+    """
+    lines = _lines(lines)
+    now = utcnow()
+    expired = _variants_with_expired_holds([vid for vid, _ in lines], now)
+    for index, (variant_id, quantity) in enumerate(lines):
+        if variant_id in expired:
+            _lock(variant_id)
+            _expire_holds(variant_id, now)
+        if _apply(variant_id, "hold", reserved=quantity, actor=actor,
+                  reference=reference) is None:
+            shortages = [Shortage(variant_id, quantity, _current(variant_id).available)]
+            for other_id, other_q in lines[index + 1:]:
+                available = _current(other_id).available
+                if available < other_q:
+                    shortages.append(Shortage(other_id, other_q, available))
+            raise OutOfStock(shortages)
+        db.session.add(StockHold(variant_id=variant_id, reference=reference,
+                                 quantity=quantity, expires_at=expires_at))
+    return True
+
+
+def _close_holds(reference, variant_id, status, now):
+    """Close the active hold of `reference` on a locked variant; returns its quantity or 0."""
+    row = db.session.execute(
+        update(_hold)
+        .where(_hold.c.reference == reference, _hold.c.variant_id == variant_id,
+               _hold.c.status == "active")
+        .values(status=status, closed_at=now)
+        .returning(_hold.c.quantity)
+    ).first()
+    return row.quantity if row else 0
+
+
+def _held_variants(reference):
+    return sorted(db.session.scalars(
+        select(_hold.c.variant_id).where(_hold.c.reference == reference,
+                                         _hold.c.status == "active")
+    ))
+
+
+@transactional
+def release(reference, *, reason="hold_released", actor="system", note=""):
+    """Give back every active hold of `reference`; returns the units released per variant."""
+    now = utcnow()
+    released = {}
+    for variant_id in _held_variants(reference):
+        _lock(variant_id)
+        quantity = _close_holds(reference, variant_id, "released", now)
+        if quantity:
+            _apply(variant_id, reason, reserved=-quantity, actor=actor,
+                   reference=reference, note=note)
+            released[variant_id] = quantity
+    return released
+
+
+@transactional
+def confirm(reference, lines, *, actor="system"):
+    """Payment arrived: move held units to committed; lines whose hold is gone take fresh stock.
+
+    All lines or none: raises OutOfStock (nothing changed) when a line whose
+    hold was released can no longer be covered.
+    """
+    lines = _lines(lines)
+    now = utcnow()
+    shortages = []
+    for variant_id, quantity in lines:
+        _lock(variant_id)
+        held = _close_holds(reference, variant_id, "converted", now)
+        if held:
+            _apply(variant_id, "payment_confirmed", reserved=-held, committed=held,
+                   actor=actor, reference=reference)
+        missing = quantity - held
+        if missing > 0:
+            _expire_holds(variant_id, now)
+            if _apply(variant_id, "payment_after_expiry", committed=missing, actor=actor,
+                      reference=reference) is None:
+                shortages.append(Shortage(variant_id, missing, _current(variant_id).available))
+    if shortages:
+        raise OutOfStock(shortages)
+    return True
+
+
+@transactional
+def ship(reference, lines, *, actor="system", note=""):
+    """Units of a paid order leave the warehouse: committed and on hand both go down."""
+    for variant_id, quantity in _lines(lines):
+        if _apply(variant_id, "shipped", on_hand=-quantity, committed=-quantity,
+                  actor=actor, reference=reference, note=note) is None:
+            raise InvalidQuantity(
+                f"Variant {variant_id} has fewer than {quantity} committed units to ship."
+            )
+    return True
+
+
+@transactional
+def cancel_committed(reference, lines, *, actor="system", note=""):
+    """A paid, unshipped order is cancelled: its committed units become available again."""
+    for variant_id, quantity in _lines(lines):
+        if _apply(variant_id, "order_cancelled", committed=-quantity, actor=actor,
+                  reference=reference, note=note) is None:
+            raise InvalidQuantity(
+                f"Variant {variant_id} has fewer than {quantity} committed units to restock."
+            )
+    return True
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    levels: Levels
+    replayed: bool = False
+
+
+def _check_reason(reason, delta):
+    if reason not in STAFF_REASONS:
+        raise InvalidQuantity(
+            f"Unknown reason {reason!r}; use one of: {', '.join(STAFF_REASONS)}."
+        )
+    if reason in _POSITIVE_REASONS and delta < 0 or reason in _NEGATIVE_REASONS and delta > 0:
+        direction = "add" if reason in _POSITIVE_REASONS else "remove"
+        raise InvalidQuantity(f"A '{reason}' change must {direction} units.")
+
+
+def _replay(idempotency_key, variant_id, delta, reason):
+    previous = db.session.scalars(
+        select(StockMovement).where(StockMovement.idempotency_key == idempotency_key)
+    ).first()
+    if previous is None:
+        return None
+    if (previous.variant_id, previous.on_hand_delta, previous.reason) != (
+        variant_id, delta, reason,
+    ):
+        raise IdempotencyConflict(
+            "This Idempotency-Key was already used for a different change."
+        )
+    return Adjustment(_current(variant_id), replayed=True)
+
+
+@transactional
+def _adjust(variant_id, delta, reason, actor, note, idempotency_key):
+    if idempotency_key and (done := _replay(idempotency_key, variant_id, delta, reason)):
+        return done
+    _expire_holds_if_any(variant_id)
+    result = _apply(variant_id, reason, on_hand=delta, actor=actor, note=note,
+                    idempotency_key=idempotency_key)
+    if result is None:
+        current = _current(variant_id)
+        raise WouldBreakStock(current, current.on_hand + delta)
+    return Adjustment(result)
+
+
+def adjust(variant_id, delta, reason, *, actor, note="", idempotency_key=None):
+    """Staff change of on hand by `delta` for `reason`; a repeated idempotency key is a no-op.
+
+    Raises InvalidQuantity, WouldBreakStock (nothing changed), IdempotencyConflict.
+    """
+    _quantity(delta, allow_negative=True)
+    _check_reason(reason, delta)
+    try:
+        return _adjust(variant_id, delta, reason, actor, note, idempotency_key)
+    except IntegrityError:
+        # A concurrent request with the same key won the race and has committed.
+        if not idempotency_key:
+            raise
+        return transactional(_replay)(idempotency_key, variant_id, delta, reason)
+
+
+def _expire_holds_if_any(variant_id):
+    now = utcnow()
+    if _variants_with_expired_holds([variant_id], now):
+        _lock(variant_id)
+        _expire_holds(variant_id, now)
+
+
+@transactional
+def count(variant_id, counted, expected, *, actor, note=""):
+    """Set on hand to a counted value, only if it still equals `expected` (compare-and-swap).
+
+    Raises StaleCount or WouldBreakStock; nothing changes in either case.
+    """
+    _quantity(counted, allow_zero=True)
+    _quantity(expected, allow_zero=True)
+    _expire_holds_if_any(variant_id)
+    result = _apply(variant_id, "count", on_hand=counted - expected, actor=actor, note=note,
+                    where=_level.c.on_hand == expected)
+    if result is None:
+        current = _current(variant_id)
+        if current.on_hand != expected:
+            raise StaleCount(variant_id, expected, current.on_hand)
+        raise WouldBreakStock(current, counted)
+    return result
+
+
+@dataclass(frozen=True)
+class Released:
+    variant_id: int
+    units: int
+
+
+@transactional
+def release_expired(now=None):
+    """Release every hold past its expiry; returns what was released per variant."""
+    now = now or utcnow()
+    variant_ids = sorted(db.session.scalars(
+        select(_hold.c.variant_id)
+        .where(_hold.c.status == "active", _hold.c.expires_at <= now)
+        .distinct()
+    ))
+    released = []
+    for variant_id in variant_ids:
+        _lock(variant_id)
+        units = _expire_holds(variant_id, now)
+        if units:
+            released.append(Released(variant_id, units))
+    return released
+
+
+@dataclass(frozen=True)
+class Drift:
+    variant_id: int
+    counters: Levels
+    ledger: Levels
+
+
+def reconcile():
+    """Replay the ledger; returns every variant whose counters differ from its ledger sums."""
+    sums = {
+        row.variant_id: Levels(row.variant_id, row.on_hand, row.reserved, row.committed)
+        for row in db.session.execute(
+            select(
+                StockMovement.variant_id,
+                func.sum(StockMovement.on_hand_delta).label("on_hand"),
+                func.sum(StockMovement.reserved_delta).label("reserved"),
+                func.sum(StockMovement.committed_delta).label("committed"),
+            ).group_by(StockMovement.variant_id)
+        )
+    }
+    drift = []
+    for row in db.session.execute(select(_level).order_by(_level.c.variant_id)):
+        counters = Levels(row.variant_id, row.on_hand, row.reserved, row.committed)
+        ledger = sums.get(row.variant_id, Levels(row.variant_id, 0, 0, 0))
+        if (counters.on_hand, counters.reserved, counters.committed) != (
+            ledger.on_hand, ledger.reserved, ledger.committed,
+        ):
+            drift.append(Drift(row.variant_id, counters, ledger))
+    return drift
+
+
+def in_stock_variant_ids():
+    """A subquery of variant ids with at least one available unit, for catalogue filters."""
+    return select(_level.c.variant_id).where(
+        _level.c.on_hand - _level.c.reserved - _level.c.committed > 0
+    )

@@ -1,0 +1,26 @@
+"""Jinja filters and globals: money formatting and stock wording live here only."""
+
+from flask import current_app
+
+from .catalogue.service import stock_status, stock_text
+
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$"}
+
+
+def money(cents, currency=None):
+    """Format integer minor units as a price, e.g. 12900 -> $129.00."""
+    currency = currency or current_app.config["SHOP_CURRENCY"]
+    symbol = CURRENCY_SYMBOLS.get(currency, currency + " ")
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(int(cents)), 100)
+    return f"{sign}{symbol}{whole:,}.{frac:02d}"
+
+
+def init_app(app):
+    app.add_template_filter(money)
+    app.add_template_global(stock_status)
+    app.add_template_global(stock_text)
+
+    @app.context_processor
+    def shop_globals():
+        return {"shop_name": app.config["SHOP_NAME"]}

@@ -1,0 +1,51 @@
+import pytest
+
+from storefront import create_app
+
+
+def test_config_comes_from_test_config(app):
+    assert app.testing
+    assert app.config["PUBLIC_URL"] == "http://shop.test"
+
+
+def test_missing_secret_key_fails_at_start(monkeypatch):
+    monkeypatch.setattr("storefront.config.Config.SECRET_KEY", None)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_every_response_has_a_request_id(client):
+    response = client.get("/healthz")
+    assert len(response.headers["X-Request-ID"]) >= 8
+    sent = client.get("/healthz", headers={"X-Request-ID": "abc12345-from-proxy"})
+    assert sent.headers["X-Request-ID"] == "abc12345-from-proxy"
+    hostile = client.get("/healthz", headers={"X-Request-ID": "<script>"})
+    assert hostile.headers["X-Request-ID"] != "<script>"
+
+
+def test_unknown_page_is_a_readable_404_with_request_id(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    body = response.get_data(as_text=True)
+    assert "could not find that page" in body
+    assert response.headers["X-Request-ID"] in body
+
+
+def test_unexpected_error_is_a_500_page_with_request_id(app, client):
+    @app.get("/boom")
+    def boom():
+        raise ZeroDivisionError
+
+    app.testing = False  # let the error handler answer instead of re-raising
+    response = client.get("/boom")
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert "Something went wrong" in body
+    assert response.headers["X-Request-ID"] in body
+    assert "ZeroDivisionError" not in body
+
+
+def test_json_clients_get_json_errors(client):
+    response = client.get("/products/nope.json")
+    assert response.status_code == 404
+    assert response.get_json()["error"] == "not_found"
