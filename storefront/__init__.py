@@ -27,12 +27,20 @@ def create_app(test_config=None):
         )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    import_models()
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
     return app
+
+
+def import_models():
+    """Import every package's models so the metadata (and Alembic) sees all tables."""
+    from .catalogue import models as _catalogue  # noqa: F401
+    from .inventory import models as _inventory  # noqa: F401
+    from .staff import models as _staff  # noqa: F401
 
 
 def register_extensions(app):

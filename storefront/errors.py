@@ -18,8 +18,9 @@ def wants_json():
     """JSON clients: the API, `.json` URLs, and requests that prefer JSON."""
     if request.path.startswith("/api/") or request.path.endswith(".json"):
         return True
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    accept = request.accept_mimetypes
+    return accept.best_match(["text/html", "application/json"]) == "application/json" and (
+        accept["application/json"] > accept["text/html"])
 
 
 def _error(status, title, message, code=None, extra=None):

@@ -9,10 +9,10 @@ again on PostgreSQL. Each test session migrates a fresh database per backend
 import os
 import re
 import uuid
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import pytest
-from flask_migrate import upgrade
+from flask_migrate import stamp
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
@@ -60,23 +60,42 @@ def base_config(url):
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory):
-    """A migrated, empty database for this test session, per backend."""
+    """An empty database with the models' schema for this test session, per backend.
+
+    The schema comes from the models (fast); test_migrations.py proves the
+    migrations build the same one.
+    """
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "test.sqlite3"
         url = f"sqlite:///{path}"
-        _migrate(url)
+        _create_schema(url)
         yield url
     else:
         with _postgres_database() as url:
-            _migrate(url)
+            _create_schema(url)
             yield url
 
 
-def _migrate(url):
+def _create_schema(url):
     app = create_app(base_config(url))
     with app.app_context():
-        upgrade()
+        db.create_all()
+        stamp()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def fresh_database_url(tmp_path_factory):
+    """Make an empty database on a backend: fresh_database_url("sqlite"|"postgresql")."""
+    stack = ExitStack()
+
+    def make(backend):
+        if backend == "sqlite":
+            return f"sqlite:///{tmp_path_factory.mktemp('fresh') / 'fresh.sqlite3'}"
+        return stack.enter_context(_postgres_database())
+
+    with stack:
+        yield make
 
 
 def _empty_tables():
@@ -86,7 +105,7 @@ def _empty_tables():
             "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
     else:
         for table in tables:
-            db.session.execute(text(f'DELETE FROM "{table}"'))
+            db.session.execute(text(f'DELETE FROM "{table}"'))  # noqa: S608 (model table names)
     db.session.commit()
 
 

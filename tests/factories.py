@@ -30,7 +30,7 @@ def make_product(stock=(10,), *, title=None, price=9900, published=True, feature
                       published=published, featured=featured, low_stock_threshold=threshold)
     product.images = [ProductImage(path="img/products/sneaker-navy.svg", alt=title, position=0)]
     db.session.add(product)
-    for i, on_hand in enumerate(stock):
+    for i in range(len(stock)):
         size = (sizes or [str(6 + i) for i in range(len(stock))])[i]
         width = (widths or ["M"] * len(stock))[i]
         colour = (colours or ["navy"] * len(stock))[i]

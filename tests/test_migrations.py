@@ -1,12 +1,23 @@
-"""The migrations build exactly the schema the models describe."""
+"""The migrations build exactly the schema the models describe, on every backend."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
 
+from storefront import create_app
 from storefront.extensions import db
+from tests.conftest import BACKENDS, base_config
 
 
-def test_models_and_migrations_agree(app):
-    with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
-    assert diff == []
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_migrations_build_the_models_schema_and_go_back_down(fresh_database_url, backend):
+    app = create_app(base_config(fresh_database_url(backend)))
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        assert diff == []
+        downgrade(revision="base")
+        upgrade()
+        db.engine.dispose()

@@ -89,7 +89,8 @@ class Filters:
         values = {
             "q": self.q, "size": self.size, "width": self.width, "colour": self.colour,
             "category": self.category, "gender": self.gender,
-            "in_stock": "1" if self.in_stock else "", "sort": "" if self.sort == "featured" else self.sort,
+            "in_stock": "1" if self.in_stock else "",
+            "sort": "" if self.sort == "featured" else self.sort,
             "page": self.page if self.page > 1 else "",
         } | overrides
         return {k: v for k, v in values.items() if v not in ("", None)}

@@ -9,6 +9,7 @@ holds locks that variant's counters first, so transactions never deadlock.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
