@@ -29,6 +29,13 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     MAIL_URL = os.environ.get("MAIL_URL")
 
+    TRUSTED_PROXY_COUNT = _int("TRUSTED_PROXY_COUNT", 0)
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # Cookies travel only over HTTPS when the shop is served over HTTPS.
+    SESSION_COOKIE_SECURE = PUBLIC_URL.startswith("https://")
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PREFERRED_URL_SCHEME = "https" if SESSION_COOKIE_SECURE else "http"
+
     SHOP_NAME = os.environ.get("SHOP_NAME", "Stride Adaptive")
     SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "USD")
     CART_LINE_CAP = _int("CART_LINE_CAP", 10)

@@ -6,6 +6,7 @@ import uuid
 
 from flask import abort, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .exceptions import DomainError
@@ -74,6 +75,13 @@ def init_app(app):
             429: "Too many attempts. Please wait a moment and try again.",
         }
         return _error(error.code, error.name, messages.get(error.code, error.description))
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error):
+        log.error("database unavailable: %s", type(error.orig).__name__)
+        return _error(503, "We'll be right back",
+                      "The shop cannot reach its database for a moment. Your cart is safe; "
+                      "please try again in a minute.", "database_unavailable")
 
     @app.errorhandler(Exception)
     def server_error(error):
