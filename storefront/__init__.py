@@ -6,7 +6,7 @@ from flask import Flask
 
 from . import database  # noqa: F401  (registers the SQLite connection settings)
 from .config import ROOT, Config
-from .extensions import csrf, db, migrate
+from .extensions import csrf, db, limiter, login_manager, migrate
 
 
 def create_app(test_config=None):
@@ -47,14 +47,20 @@ def register_extensions(app):
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
 
 
 def register_blueprints(app):
     from .catalogue.routes import bp as catalogue_bp
     from .health import bp as health_bp
+    from .staff import auth as staff_auth
+    from .staff.routes import bp as staff_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(catalogue_bp)
+    staff_auth.init_app(app)
+    app.register_blueprint(staff_bp)
 
 
 def register_errorhandlers(app):

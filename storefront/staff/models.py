@@ -1,5 +1,6 @@
 """Staff accounts and their API tokens."""
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String, Text
@@ -15,8 +16,16 @@ ROLES = {
 }
 
 
+def new_session_nonce():
+    return secrets.token_urlsafe(16)
+
+
 class StaffUser(db.Model):
-    """A person who works in the back office; articles name one as their author."""
+    """A person who works in the back office; articles name one as their author.
+
+    `session_nonce` is part of the id kept in the signed session cookie; changing
+    it (at logout) makes every earlier cookie of this account worthless.
+    """
 
     __tablename__ = "staff_user"
     __table_args__ = (
@@ -30,10 +39,34 @@ class StaffUser(db.Model):
     display_name: Mapped[str] = mapped_column(String(120), default="")
     bio: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_nonce: Mapped[str] = mapped_column(String(64), default=new_session_nonce)
     created_at = created_at_column()
 
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user",
                                                     cascade="all, delete-orphan")
+
+    # What Flask-Login asks of a user object.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self):
+        return self.active
+
+    def get_id(self):
+        return f"{self.id}:{self.session_nonce}"
+
+    @property
+    def name(self):
+        return self.display_name or self.email
+
+    @property
+    def role_label(self):
+        return ROLES.get(self.role, self.role)
+
+    def has_role(self, *roles):
+        """Admins may do everything; others only what their role is listed for."""
+        return self.role == "admin" or self.role in roles
 
 
 class ApiToken(db.Model):

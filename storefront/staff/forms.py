@@ -1,0 +1,72 @@
+"""Back-office forms; Flask-WTF adds and checks the CSRF token of each."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    FileField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ..inventory.service import MAX_UNITS, STAFF_REASONS
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+    next = HiddenField()
+
+
+class LogoutForm(FlaskForm):
+    """Only the CSRF token: logging out is a POST so another site cannot trigger it."""
+
+
+class AdjustForm(FlaskForm):
+    delta = IntegerField(
+        "Change in units on hand",
+        validators=[InputRequired("Enter a whole number of units, e.g. 12 or -3."),
+                    NumberRange(-MAX_UNITS, MAX_UNITS)],
+        description="Positive adds units, negative removes them.",
+    )
+    reason = SelectField("Reason", choices=list(STAFF_REASONS.items()))
+    note = StringField("Note", validators=[Optional(), Length(max=500)],
+                       description="For example a delivery note number.")
+
+
+class CountForm(FlaskForm):
+    counted = IntegerField(
+        "Units counted on the shelf",
+        validators=[InputRequired("Enter the number of units you counted."),
+                    NumberRange(0, MAX_UNITS)],
+    )
+    expected = IntegerField(
+        "On hand when you started counting",
+        validators=[InputRequired(), NumberRange(0, MAX_UNITS)],
+        description="Filled in from the page; if stock moved since, the count is refused.",
+    )
+    note = StringField("Note", validators=[Optional(), Length(max=500)])
+
+
+class ReceiveForm(FlaskForm):
+    lines = TextAreaField(
+        "Delivery lines",
+        validators=[DataRequired("List at least one SKU and quantity."), Length(max=100_000)],
+        description="One line per SKU: SKU, quantity. For example: SF-WALK-8-W-NAVY, 12",
+    )
+    note = StringField("Delivery note or reference", validators=[Optional(), Length(max=500)])
+
+
+class ImportForm(FlaskForm):
+    file = FileField("CSV file", validators=[DataRequired("Choose a CSV file to import.")])
+
+
+class ApplyImportForm(FlaskForm):
+    """The previewed CSV travels back in a hidden field, with its digest to detect edits."""
+
+    csv_text = HiddenField(validators=[DataRequired()])
+    digest = HiddenField(validators=[DataRequired()])

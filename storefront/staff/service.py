@@ -1,0 +1,178 @@
+"""Staff accounts: creation, password login, sessions and API tokens."""
+
+import hashlib
+import secrets
+
+from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..database import transactional
+from ..exceptions import DomainError
+from ..extensions import db
+from ..models import utcnow
+from .models import ROLES, ApiToken, StaffUser, new_session_nonce
+
+MIN_PASSWORD_LENGTH = 12
+# Long enough for any passphrase, short enough that hashing it is no denial of service.
+MAX_PASSWORD_LENGTH = 256
+TOKEN_PREFIX = "sft_"
+# Checked when the e-mail is unknown, so a wrong address takes as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-0000")
+
+
+class StaffError(DomainError):
+    status = 422
+    code = "invalid_staff_account"
+
+
+class InvalidLogin(DomainError):
+    status = 401
+    code = "invalid_login"
+
+    def __init__(self):
+        super().__init__("That e-mail address and password do not match an active staff account.")
+
+
+class UnknownStaff(DomainError):
+    status = 404
+    code = "unknown_staff"
+
+    def __init__(self, email):
+        super().__init__(f"There is no staff account for {email}.")
+
+
+def normalise_email(email):
+    return (email or "").strip().lower()
+
+
+def check_password(password):
+    """Raise StaffError unless `password` is acceptable as a staff password."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise StaffError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise StaffError(f"The password must have at most {MAX_PASSWORD_LENGTH} characters.")
+
+
+@transactional
+def create_staff(email, password, role, display_name=""):
+    """Create an active staff account with a hashed password; raises StaffError."""
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254 or " " in email:
+        raise StaffError(f"{email!r} is not an e-mail address.")
+    if role not in ROLES:
+        raise StaffError(f"Unknown role {role!r}; use one of: {', '.join(ROLES)}.")
+    check_password(password)
+    if find_staff(email) is not None:
+        raise StaffError(f"There is already a staff account for {email}.")
+    user = StaffUser(email=email, password_hash=generate_password_hash(password),
+                     role=role, display_name=display_name, active=True)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def find_staff(email):
+    """The staff account with this e-mail address (any case), or None."""
+    return db.session.scalars(
+        select(StaffUser).where(func.lower(StaffUser.email) == normalise_email(email))
+    ).first()
+
+
+def authenticate(email, password):
+    """The active account matching e-mail and password; raises InvalidLogin."""
+    user = find_staff(email) if len(password or "") <= MAX_PASSWORD_LENGTH else None
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        raise InvalidLogin()
+    if not check_password_hash(user.password_hash, password or "") or not user.active:
+        raise InvalidLogin()
+    return user
+
+
+def load_session_user(session_id):
+    """The active account whose `get_id()` is `session_id`, or None if it was ended."""
+    user_id, _, nonce = (session_id or "").partition(":")
+    if not user_id.isdigit() or not nonce:
+        return None
+    user = db.session.get(StaffUser, int(user_id))
+    if user is None or not user.active or not secrets.compare_digest(user.session_nonce, nonce):
+        return None
+    return user
+
+
+@transactional
+def end_sessions(user_id):
+    """Invalidate every session cookie issued to this account so far."""
+    db.session.execute(
+        update(StaffUser).where(StaffUser.id == user_id).values(session_nonce=new_session_nonce())
+    )
+
+
+@transactional
+def set_password(email, password):
+    """Replace an account's password and end its sessions; raises UnknownStaff, StaffError."""
+    user = find_staff(email)
+    if user is None:
+        raise UnknownStaff(email)
+    check_password(password)
+    user.password_hash = generate_password_hash(password)
+    user.session_nonce = new_session_nonce()
+    return user
+
+
+def _token_hash(token):
+    # Tokens are 256 random bits, so a fast hash is enough: no guessing to slow down.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transactional
+def issue_token(email, name=""):
+    """Create an API token for an active account; returns the token (only its hash is kept)."""
+    user = find_staff(email)
+    if user is None:
+        raise UnknownStaff(email)
+    if not user.active:
+        raise StaffError(f"The account {user.email} is disabled.")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token),
+                            name=name or f"issued {utcnow():%Y-%m-%d}"))
+    return token
+
+
+@transactional
+def user_for_token(token):
+    """The active account owning an unrevoked API token, or None; records the token's use."""
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    row = db.session.execute(
+        select(ApiToken, StaffUser)
+        .join(ApiToken.user)
+        .where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None or not row.StaffUser.active:
+        return None
+    row.ApiToken.last_used_at = utcnow()
+    return row.StaffUser
+
+
+@transactional
+def revoke_tokens(email):
+    """Revoke every API token of an account; returns how many were revoked."""
+    user = find_staff(email)
+    if user is None:
+        raise UnknownStaff(email)
+    result = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return result.rowcount
+
+
+@transactional
+def ensure_staff(email, password, role, display_name=""):
+    """Create the account unless it exists; returns (user, created)."""
+    existing = find_staff(email)
+    if existing is not None:
+        return existing, False
+    return create_staff(email, password, role, display_name), True
