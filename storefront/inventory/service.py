@@ -462,19 +462,19 @@ def _replay(idempotency_key, variant_id, delta, reason):
 
 
 @transactional
-def _adjust(variant_id, delta, reason, actor, note, idempotency_key):
+def _adjust(variant_id, delta, reason, actor, note, idempotency_key, reference=None):
     if idempotency_key and (done := _replay(idempotency_key, variant_id, delta, reason)):
         return done
     _expire_holds_if_any(variant_id)
     result = _apply(variant_id, reason, on_hand=delta, actor=actor, note=note,
-                    idempotency_key=idempotency_key)
+                    idempotency_key=idempotency_key, reference=reference)
     if result is None:
         current = _current(variant_id)
         raise WouldBreakStock(current, current.on_hand + delta)
     return Adjustment(result)
 
 
-def adjust(variant_id, delta, reason, *, actor, note="", idempotency_key=None):
+def adjust(variant_id, delta, reason, *, actor, note="", idempotency_key=None, reference=None):
     """Staff change of on hand by `delta` for `reason`; a repeated idempotency key is a no-op.
 
     Raises InvalidQuantity, WouldBreakStock (nothing changed), IdempotencyConflict.
@@ -482,7 +482,7 @@ def adjust(variant_id, delta, reason, *, actor, note="", idempotency_key=None):
     _quantity(delta, allow_negative=True)
     _check_reason(reason, delta)
     try:
-        return _adjust(variant_id, delta, reason, actor, note, idempotency_key)
+        return _adjust(variant_id, delta, reason, actor, note, idempotency_key, reference)
     except IntegrityError:
         # A concurrent request with the same key won the race and has committed.
         if not idempotency_key:
@@ -498,16 +498,19 @@ def _expire_holds_if_any(variant_id):
 
 
 @transactional
-def count(variant_id, counted, expected, *, actor, note=""):
+def count(variant_id, counted, expected, *, actor, note="", reference=None, reason="count"):
     """Set on hand to a counted value, only if it still equals `expected` (compare-and-swap).
 
+    `reason` is "count", or "import" for a stock file (with the batch as `reference`).
     Raises StaleCount or WouldBreakStock; nothing changes in either case.
     """
+    if reason not in ("count", "import"):
+        raise InvalidQuantity(f"A count cannot have the reason {reason!r}.")
     _quantity(counted, allow_zero=True)
     _quantity(expected, allow_zero=True)
     _expire_holds_if_any(variant_id)
-    result = _apply(variant_id, "count", on_hand=counted - expected, actor=actor, note=note,
-                    where=_level.c.on_hand == expected)
+    result = _apply(variant_id, reason, on_hand=counted - expected, actor=actor, note=note,
+                    reference=reference, where=_level.c.on_hand == expected)
     if result is None:
         current = _current(variant_id)
         if current.on_hand != expected:
