@@ -1,6 +1,6 @@
 """Jinja filters and globals: money formatting and stock wording live here only."""
 
-from flask import current_app
+from flask import current_app, url_for
 
 from .catalogue.service import stock_status, stock_text
 
@@ -16,8 +16,16 @@ def money(cents, currency=None):
     return f"{sign}{symbol}{whole:,}.{frac:02d}"
 
 
+def image_url(path, external=False):
+    """A product image: absolute URLs (imported shops) as they are, else a static file."""
+    if path.startswith(("https://", "http://")):
+        return path
+    return url_for("static", filename=path, _external=external)
+
+
 def init_app(app):
     app.add_template_filter(money)
+    app.add_template_filter(image_url)
     app.add_template_global(stock_status)
     app.add_template_global(stock_text)
 

@@ -6,6 +6,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from storefront import create_app
+from storefront.database import include_object
 from storefront.extensions import db
 from tests.conftest import BACKENDS, base_config
 
@@ -16,7 +17,9 @@ def test_migrations_build_the_models_schema_and_go_back_down(fresh_database_url,
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            context = MigrationContext.configure(
+                conn, opts={"include_object": include_object})
+            diff = compare_metadata(context, db.metadata)
         assert diff == []
         downgrade(revision="base")
         upgrade()

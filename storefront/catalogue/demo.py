@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ..database import transactional
 from ..extensions import db
 from ..inventory import service as inventory
-from .models import Colour, Product, ProductImage, Size, Tag, Variant, Width
+from .models import Colour, Feature, Product, ProductImage, Size, Tag, Variant, Width
 
 SIZES = ["5", "5.5", "6", "6.5", "7", "7.5", "8", "8.5", "9", "9.5", "10", "10.5",
          "11", "11.5", "12", "13", "14"]
@@ -135,6 +135,44 @@ PRODUCTS = [
                      "tall AFO, and its extra-wide last goes up to size 14."),
 ]
 
+FEATURES = [
+    ("afo-compatible", "Brace / AFO compatible",
+     "Room inside for an ankle-foot orthosis; the insole comes out to make space."),
+    ("easy-closure", "Easy closure",
+     "Zips, hook-and-loop straps or magnets instead of laces you have to tie."),
+    ("wide-opening", "Wide opening", "Opens far enough to step in without pointing the toes."),
+    ("extra-depth", "Extra depth", "More height over the toes for orthotics and swelling."),
+    ("removable-insole", "Removable insole", "Take it out for a custom orthotic."),
+    ("one-hand", "One-handed fastening", "Can be done up with one hand."),
+]
+# Which features each demo shoe has, and what its fitter would tell you.
+PRODUCT_FIT = {
+    "tessa-easy-entry-sneaker": (["afo-compatible", "easy-closure", "wide-opening",
+                                  "removable-insole"],
+                                 "True to size. With a slim AFO, most people stay in "
+                                 "their usual size and take one width up."),
+    "harbor-afo-walker": (["afo-compatible", "extra-depth", "removable-insole", "one-hand"],
+                          "Built around a brace: take your usual size; with the thicker "
+                          "insole removed there is room for a full-length AFO."),
+    "marlow-wrap-boot": (["easy-closure", "wide-opening"],
+                         "Runs half a size small; order half a size up for thick socks."),
+    "ridge-strap-trainer": (["easy-closure", "one-hand"],
+                            "True to size with a roomy toe box."),
+    "linden-dual-strap-sandal": (["easy-closure"],
+                                 "True to size; both straps adjust for swelling during the day."),
+    "calder-zip-derby": (["easy-closure", "extra-depth", "removable-insole"],
+                         "Slightly narrow for a derby: if you are between widths, go wider."),
+    "juniper-house-shoe": (["wide-opening", "easy-closure", "one-hand"],
+                           "Generous fit; take your usual size or half a size down."),
+    "pike-trail-walker": (["afo-compatible", "extra-depth", "removable-insole"],
+                          "True to size. For a rigid AFO, go half a size up."),
+    "iris-adaptive-mary-jane": (["easy-closure", "one-hand", "removable-insole"],
+                                "True to size."),
+    "ashby-brace-high-top": (["afo-compatible", "wide-opening", "extra-depth"],
+                             "Cut for tall braces: usual size, one width up if your AFO "
+                             "is thick at the ankle."),
+}
+
 _PROFILES = {"plenty": (6, 30), "mixed": (0, 14), "low": (0, 4), "soldout": (0, 0)}
 
 
@@ -168,6 +206,9 @@ def load(progress=None):
                                       for c, label, k in WIDTHS})
     colours = _by_key(Colour, "slug", {slug: {"name": n, "hex": h}
                                        for slug, (n, h) in COLOURS.items()})
+    features = _by_key(Feature, "slug", {slug: {"name": name, "description": text,
+                                               "position": i}
+                                        for i, (slug, name, text) in enumerate(FEATURES)})
     tag_names = {t for spec in PRODUCTS for t in spec["tags"]}
     tags = _by_key(Tag, "slug", {t.lower().replace(" ", "-"): {"name": t} for t in tag_names})
     db.session.flush()
@@ -191,6 +232,8 @@ def load(progress=None):
         product.seo_title = f"{spec['title']} | adaptive {spec['category']} shoes"
         product.seo_description = spec["summary"]
         product.tags = [tags[t.lower().replace(" ", "-")] for t in spec["tags"]]
+        feature_slugs, product.fit_notes = PRODUCT_FIT[spec["slug"]]
+        product.features = [features[slug] for slug in feature_slugs]
         if not product.images:
             product.images = [
                 ProductImage(path=f"img/products/{spec['shape']}-{c}.svg",

@@ -1,15 +1,19 @@
 """Products, their options (size, width, colour) and sellable variants."""
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
     Text,
     UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -32,6 +36,24 @@ product_tag = Table(
     Column("product_id", ForeignKey("product.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True),
 )
+
+
+product_feature = Table(
+    "product_feature",
+    db.metadata,
+    Column("product_id", ForeignKey("product.id", ondelete="CASCADE"), primary_key=True),
+    Column("feature_id", ForeignKey("feature.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Feature(db.Model):
+    """An adaptive feature shoppers filter by (brace compatible, easy closure, ...)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(String(300), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Tag(db.Model):
@@ -62,6 +84,15 @@ class Colour(db.Model):
     hex: Mapped[str] = mapped_column(String(7))
 
 
+def search_document(table):
+    """The text PostgreSQL full-text search matches products against."""
+    return func.to_tsvector(
+        text("'english'::regconfig"),
+        func.coalesce(table.c.title, "") + " " + func.coalesce(table.c.summary, "") + " "
+        + func.coalesce(table.c.description, ""),
+    )
+
+
 class Product(db.Model):
     __table_args__ = (
         CheckConstraint("low_stock_threshold >= 0", name="low_stock_threshold_non_negative"),
@@ -79,8 +110,11 @@ class Product(db.Model):
     seo_title: Mapped[str | None] = mapped_column(String(200))
     seo_description: Mapped[str | None] = mapped_column(String(300))
     low_stock_threshold: Mapped[int] = mapped_column(Integer, default=5)
+    fit_notes: Mapped[str] = mapped_column(Text, default="")
     created_at = created_at_column()
 
+    features: Mapped[list[Feature]] = relationship(secondary=product_feature,
+                                                   order_by=Feature.position)
     tags: Mapped[list[Tag]] = relationship(secondary=product_tag, order_by=Tag.name)
     images: Mapped[list["ProductImage"]] = relationship(
         back_populates="product",
@@ -134,6 +168,8 @@ class Variant(db.Model):
     colour_id: Mapped[int] = mapped_column(ForeignKey("colour.id"))
     price_cents: Mapped[int] = mapped_column(Integer)
     compare_at_cents: Mapped[int | None] = mapped_column(Integer)
+    # Options other than size, width and colour (e.g. {"Material": "Suede"}), as imported.
+    attributes: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
     product: Mapped[Product] = relationship(back_populates="variants")
     size: Mapped[Size] = relationship(lazy="joined")
@@ -143,3 +179,8 @@ class Variant(db.Model):
     @property
     def label(self):
         return f"Size {self.size.label}, {self.width.label}, {self.colour.name}"
+
+
+# PostgreSQL only: a GIN index over the search document (SQLite searches with LIKE).
+Index("ix_product_search", search_document(Product.__table__),
+      postgresql_using="gin").ddl_if(dialect="postgresql")

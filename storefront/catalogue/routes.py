@@ -1,6 +1,6 @@
 """Public catalogue pages: home, listing, product page and its JSON."""
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 
 from . import service
 
@@ -34,3 +34,13 @@ def product(slug):
     choice = {k: request.args.get(k, "")[:40] for k in ("size", "width", "colour")}
     page = service.product_page(slug, choice)
     return render_template("catalogue/product.html", page=page, product=page.product)
+
+
+@bp.get("/robots.txt")
+def robots():
+    """Crawlers may index the shop, not the back office, carts or order pages."""
+    lines = ["User-agent: *"]
+    lines += [f"Disallow: {path}" for path in
+              ("/staff/", "/cart", "/checkout", "/orders/", "/api/", "/webhooks/")]
+    lines.append(f"Sitemap: {current_app.config['PUBLIC_URL']}/sitemap.xml")
+    return "\n".join(lines) + "\n", 200, {"Content-Type": "text/plain; charset=utf-8"}

@@ -1,19 +1,32 @@
 """Catalogue reads: product listings, product pages and their stock, all in a fixed few queries."""
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import case, exists, func, or_, select, text
 from sqlalchemy.orm import selectinload
 
 from ..exceptions import DomainError
 from ..extensions import db
 from ..inventory import service as inventory
-from .models import CATEGORIES, GENDERS, Colour, Product, Size, Tag, Variant, Width
+from .models import (
+    CATEGORIES,
+    GENDERS,
+    Colour,
+    Feature,
+    Product,
+    Size,
+    Tag,
+    Variant,
+    Width,
+    search_document,
+)
 
 SORTS = {
     "featured": "Featured",
+    "relevance": "Best match",
     "newest": "Newest",
     "price_asc": "Price, low to high",
     "price_desc": "Price, high to low",
@@ -61,6 +74,7 @@ class Filters:
     in_stock: bool = False
     sort: str = "featured"
     page: int = 1
+    features: tuple = ()
 
     @classmethod
     def from_args(cls, args):
@@ -72,7 +86,10 @@ class Filters:
             page = int(args.get("page", 1))
         except (TypeError, ValueError):
             page = 1
+        features = tuple(dict.fromkeys(
+            f.strip()[:60] for f in args.getlist("feature") if f and f.strip()))[:6]
         return cls(
+            features=features,
             q=pick("q"),
             size=pick("size"),
             width=pick("width"),
@@ -92,13 +109,14 @@ class Filters:
             "in_stock": "1" if self.in_stock else "",
             "sort": "" if self.sort == "featured" else self.sort,
             "page": self.page if self.page > 1 else "",
+            "feature": list(self.features),
         } | overrides
-        return {k: v for k, v in values.items() if v not in ("", None)}
+        return {k: v for k, v in values.items() if v not in ("", None, [])}
 
     @property
     def active(self):
         return any((self.q, self.size, self.width, self.colour, self.category,
-                    self.gender, self.in_stock))
+                    self.gender, self.in_stock, self.features))
 
 
 @dataclass
@@ -151,6 +169,7 @@ def option_values():
         "sizes": db.session.scalars(select(Size).order_by(Size.sort_key)).all(),
         "widths": db.session.scalars(select(Width).order_by(Width.sort_key)).all(),
         "colours": db.session.scalars(select(Colour).order_by(Colour.name)).all(),
+        "features": db.session.scalars(select(Feature).order_by(Feature.position)).all(),
     }
 
 
@@ -161,15 +180,10 @@ def list_products(filters, per_page=24):
         query = query.where(Product.category == filters.category)
     if filters.gender:
         query = query.where(Product.gender.in_([filters.gender, "unisex"]))
-    if filters.q:
-        like = f"%{filters.q.lower()}%"
-        query = query.where(or_(
-            func.lower(Product.title).like(like),
-            func.lower(Product.summary).like(like),
-            func.lower(Product.description).like(like),
-            Product.tags.any(func.lower(Tag.name).like(like)),
-            Product.variants.any(func.lower(Variant.sku).like(like)),
-        ))
+    for word in search_words(filters.q):
+        query = query.where(_matches_word(word))
+    for slug in filters.features:
+        query = query.where(Product.features.any(Feature.slug == slug))
     variant_match = []
     if filters.size:
         variant_match.append(Variant.size.has(Size.label == filters.size))
@@ -189,6 +203,7 @@ def list_products(filters, per_page=24):
     min_price = (select(func.min(Variant.price_cents))
                  .where(Variant.product_id == Product.id).scalar_subquery())
     order = {
+        "relevance": _relevance(filters.q),
         "featured": (Product.featured.desc(), Product.id),
         "newest": (Product.created_at.desc(), Product.id.desc()),
         "price_asc": (min_price, Product.id),
@@ -200,6 +215,63 @@ def list_products(filters, per_page=24):
         _with_card_data(query).order_by(*order).limit(per_page).offset((page - 1) * per_page)
     ).all()
     return Listing(_cards(products), total, page, pages, filters)
+
+
+def search_words(q):
+    """The words of a search, lower-cased; punctuation other than - and . splits words."""
+    return re.findall(r"[\w.-]+", q.lower())[:8]
+
+
+def _stem(word):
+    """A light English stem so 'boots', 'walking' and 'walked' find 'boot' and 'walk'."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[: -len(suffix)]
+            # running -> run, strapped -> strap
+            if suffix in ("ing", "ed") and len(stem) > 3 and stem[-1] == stem[-2]:
+                stem = stem[:-1]
+            return stem
+    return word
+
+
+def _matches_word(word):
+    """Products whose text, tags, features or SKUs contain the word (or its stem).
+
+    PostgreSQL also matches its full-text index; LIKE on the stem keeps plain
+    words finding the same products on SQLite and PostgreSQL.
+    """
+    like = f"%{_escape_like(_stem(word))}%"
+    conditions = [
+        func.lower(Product.title).like(like, escape="\\"),
+        func.lower(Product.summary).like(like, escape="\\"),
+        func.lower(Product.description).like(like, escape="\\"),
+        Product.tags.any(func.lower(Tag.name).like(like, escape="\\")),
+        Product.features.any(func.lower(Feature.name).like(like, escape="\\")),
+        Product.variants.any(func.lower(Variant.sku).like(like, escape="\\")),
+    ]
+    if db.engine.dialect.name == "postgresql":
+        conditions.append(search_document(Product.__table__).op("@@")(
+            func.plainto_tsquery(text("'english'::regconfig"), word)))
+    return or_(*conditions)
+
+
+def _escape_like(value):
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _relevance(q):
+    """Best match first: PostgreSQL ranks by full-text score, SQLite puts title hits first."""
+    words = search_words(q)
+    if not words:
+        return (Product.featured.desc(), Product.id)
+    if db.engine.dialect.name == "postgresql":
+        rank = func.ts_rank(search_document(Product.__table__),
+                            func.plainto_tsquery(text("'english'::regconfig"), " ".join(words)))
+        return (rank.desc(), Product.id)
+    in_title = sum(case((func.lower(Product.title).like(f"%{_escape_like(_stem(w))}%",
+                                                        escape="\\"), 1), else_=0)
+                   for w in words)
+    return (in_title.desc(), Product.featured.desc(), Product.id)
 
 
 def featured_cards(limit=8):
@@ -245,6 +317,68 @@ class ProductPage:
         return sorted(seen.values(), key=lambda pair: _sort_key(pair[0]))
 
 
+    def json_ld(self, url, image, currency):
+        """schema.org Product data with one Offer per variant and its live availability."""
+        product = self.product
+        return {
+            "@context": "https://schema.org",
+            "@type": "Product",
+            "name": product.title,
+            "description": product.seo_description or product.summary,
+            "url": url,
+            "image": image,
+            "sku": self.variants[0].sku if len(self.variants) == 1 else None,
+            "offers": [
+                {
+                    "@type": "Offer",
+                    "sku": v.sku,
+                    "name": v.label,
+                    "price": f"{v.price_cents / 100:.2f}",
+                    "priceCurrency": currency,
+                    "availability": "https://schema.org/"
+                    + ("InStock" if self.available(v) > 0 else "OutOfStock"),
+                    "url": url,
+                }
+                for v in self.variants
+            ],
+        }
+
+    def fit_guide(self):
+        """Foot length per size offered, and what each width means for this product."""
+        return fit_guide(self.product, self.variants)
+
+
+# US width letters behind our width codes; they differ between men's and women's lasts.
+WIDTH_LETTERS = {
+    "women": {"M": "B", "W": "D", "XW": "2E"},
+    "men": {"M": "D", "W": "2E", "XW": "4E"},
+}
+
+
+@dataclass(frozen=True)
+class FitGuide:
+    rows: list  # (size label, foot length in inches, in centimetres)
+    widths: list  # (width label, US letter)
+    notes: str
+
+
+def fit_guide(product, variants):
+    """A size chart from the Brannock scale (US men's size = 3 x inches - 22, women's - 21)."""
+    offset = 21 if product.gender == "women" else 22
+    sizes = sorted({v.size.label: v.size for v in variants}.values(), key=lambda s: s.sort_key)
+    rows = []
+    for size in sizes:
+        try:
+            inches = (float(size.label) + offset) / 3
+        except ValueError:  # a non-US size label from an import: no chart row
+            continue
+        rows.append((size.label, f"{inches:.1f}", f"{inches * 2.54:.1f}"))
+    letters = WIDTH_LETTERS.get(product.gender, WIDTH_LETTERS["men"])
+    widths = sorted({v.width.code: v.width for v in variants}.values(), key=lambda w: w.sort_key)
+    return FitGuide(rows, [(w.label, letters.get(w.code, w.code)) for w in widths],
+                    product.fit_notes)
+
+
 def _option_key(variant, kind):
     return {"size": variant.size.label, "width": variant.width.code,
             "colour": variant.colour.slug}[kind]
@@ -263,7 +397,7 @@ def product_page(slug, choice=None):
         select(Product)
         .where(Product.slug == slug, Product.published.is_(True))
         .options(selectinload(Product.images), selectinload(Product.tags),
-                 selectinload(Product.variants))
+                 selectinload(Product.features), selectinload(Product.variants))
     ).first()
     if product is None:
         raise ProductNotFound(slug)
@@ -316,3 +450,24 @@ def variants_by_id(variant_ids):
         .options(selectinload(Variant.product).selectinload(Product.images))
     ).all()
     return {v.id: v for v in rows}
+
+
+def cards_for(*, slugs=(), ids=(), include_unpublished=False):
+    """Cards with live stock for products named by slug or id (for articles linking
+    to products); unpublished ones only when asked, products without variants never."""
+    slugs, ids = list(slugs), list(ids)
+    if not slugs and not ids:
+        return []
+    query = _with_card_data(select(Product)).where(
+        or_(Product.slug.in_(slugs), Product.id.in_(ids)))
+    if not include_unpublished:
+        query = query.where(Product.published.is_(True))
+    return _cards(db.session.scalars(query.order_by(Product.id)).all())
+
+
+def sitemap_products():
+    """(slug, created_at) of every published product, for the sitemap."""
+    return db.session.execute(
+        select(Product.slug, Product.created_at)
+        .where(Product.published.is_(True)).order_by(Product.id)
+    ).all()
