@@ -28,6 +28,9 @@ class Config:
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     MAIL_URL = os.environ.get("MAIL_URL")
+    MAIL_FROM = os.environ.get("MAIL_FROM")  # default: "<SHOP_NAME> <shop@PUBLIC_URL's host>"
+    MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 10)
+    MAIL_LEASE_SECONDS = _int("MAIL_LEASE_SECONDS", 300)
 
     TRUSTED_PROXY_COUNT = _int("TRUSTED_PROXY_COUNT", 0)
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

@@ -1,0 +1,1 @@
+"""The outbox: e-mail queued with the event that causes it, delivered by `flask mail send`."""
