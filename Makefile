@@ -24,6 +24,7 @@ setup: $(VENV)/.installed
 run: setup .env
 	$(FLASK) db upgrade
 	$(FLASK) demo load
+	@$(FLASK) staff demo-logins
 	@echo "Serving the shop on http://127.0.0.1:$(PORT)"
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - wsgi:app
 

@@ -52,6 +52,7 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
+    from .api.routes import bp as api_bp
     from .catalogue.routes import bp as catalogue_bp
     from .health import bp as health_bp
     from .staff import auth as staff_auth
@@ -61,6 +62,7 @@ def register_blueprints(app):
     app.register_blueprint(catalogue_bp)
     staff_auth.init_app(app)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(api_bp)
 
 
 def register_errorhandlers(app):
@@ -72,9 +74,11 @@ def register_errorhandlers(app):
 def register_commands(app):
     from .demo import demo_cli
     from .inventory.commands import inventory_cli
+    from .staff.commands import staff_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(inventory_cli)
+    app.cli.add_command(staff_cli)
 
 
 def register_template_helpers(app):

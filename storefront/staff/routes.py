@@ -1,12 +1,33 @@
-"""Back office: staff login and logout, the staff home page."""
+"""Back office: staff login and logout, the warehouse console, stock files."""
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
+from ..exceptions import DomainError
 from ..extensions import limiter
-from . import service
+from ..inventory.service import STAFF_REASONS
+from ..models import utcnow
+from . import service, stockfile, warehouse
 from .auth import ANY_STAFF, role_required, safe_next
-from .forms import LoginForm, LogoutForm
+from .forms import (
+    AdjustForm,
+    ApplyImportForm,
+    CountForm,
+    ImportForm,
+    LoginForm,
+    LogoutForm,
+    ReceiveForm,
+)
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -61,3 +82,151 @@ def logout():
 @role_required(*ANY_STAFF)
 def home():
     return render_template("staff/home.html")
+
+
+# -- warehouse console ----------------------------------------------------------
+
+WAREHOUSE = ("warehouse",)
+
+
+@bp.get("/inventory")
+@role_required(*WAREHOUSE)
+def inventory():
+    filters = warehouse.ConsoleFilters.from_args(request.args)
+    return render_template("staff/inventory.html", console=warehouse.console(filters),
+                           sorts=warehouse.SORTS, stock_filters=warehouse.STOCK_FILTERS)
+
+
+def _variant_page(variant_id, status=200, adjust_form=None, count_form=None,
+                  adjust_error=None, count_error=None):
+    page = warehouse.variant_page(variant_id)
+    if count_form is None:
+        count_form = CountForm(formdata=None, expected=page["levels"].on_hand)
+    return render_template(
+        "staff/variant.html", **page,
+        adjust_form=adjust_form or AdjustForm(formdata=None),
+        count_form=count_form, adjust_error=adjust_error, count_error=count_error,
+    ), status
+
+
+@bp.get("/inventory/<int:variant_id>")
+@role_required(*WAREHOUSE)
+def variant(variant_id):
+    return _variant_page(variant_id)
+
+
+@bp.post("/inventory/<int:variant_id>/adjust")
+@role_required(*WAREHOUSE)
+def adjust(variant_id):
+    form = AdjustForm()
+    if not form.validate_on_submit():
+        return _variant_page(variant_id, 422, adjust_form=form,
+                             adjust_error="The change was not made: check the fields below.")
+    before = warehouse.current_levels(variant_id)
+    try:
+        after = warehouse.adjust(variant_id, form.delta.data, form.reason.data,
+                                 actor=current_user.email, note=form.note.data or "")
+    except DomainError as refused:
+        return _variant_page(variant_id, refused.status, adjust_form=form,
+                             adjust_error=refused.message)
+    flash(f"On hand changed from {before.on_hand} to {after.on_hand} "
+          f"({form.delta.data:+d}, {STAFF_REASONS[form.reason.data]}). "
+          f"Available now {after.available}.", "success")
+    return redirect(url_for("staff.variant", variant_id=variant_id), 303)
+
+
+@bp.post("/inventory/<int:variant_id>/count")
+@role_required(*WAREHOUSE)
+def count(variant_id):
+    form = CountForm()
+    if not form.validate_on_submit():
+        return _variant_page(variant_id, 422, count_form=form,
+                             count_error="The count was not recorded: check the fields below.")
+    try:
+        after = warehouse.count(variant_id, form.counted.data, form.expected.data,
+                                actor=current_user.email, note=form.note.data or "")
+    except DomainError as refused:
+        # Start the next count from today's figure, with the counted field empty.
+        current = warehouse.current_levels(variant_id)
+        fresh = CountForm(formdata=None, expected=current.on_hand, note=form.note.data)
+        return _variant_page(variant_id, refused.status, count_form=fresh,
+                             count_error=refused.message)
+    change = form.counted.data - form.expected.data
+    flash(f"Count recorded: on hand is {after.on_hand} ({change:+d} against "
+          f"{form.expected.data}). Available now {after.available}.", "success")
+    return redirect(url_for("staff.variant", variant_id=variant_id), 303)
+
+
+@bp.route("/inventory/receive", methods=["GET", "POST"])
+@role_required(*WAREHOUSE)
+def receive():
+    form = ReceiveForm()
+    problems = []
+    if form.validate_on_submit():
+        try:
+            received = warehouse.receive(form.lines.data, actor=current_user.email,
+                                         note=form.note.data or "")
+        except warehouse.BatchRejected as refused:
+            problems = refused.problems
+        else:
+            flash(f"Received {received.units} unit(s) of {len(received.lines)} SKU(s) "
+                  f"as {received.reference}.", "success")
+            return redirect(url_for("staff.receive", done=received.reference), 303)
+    status = 422 if problems or form.errors else 200
+    return render_template("staff/receive.html", form=form, problems=problems,
+                           done=request.args.get("done", "")[:60]), status
+
+
+@bp.get("/inventory/export.csv")
+@role_required(*WAREHOUSE)
+def inventory_export():
+    filename = f"stock-{utcnow():%Y%m%d-%H%M}.csv"
+    return Response(
+        stockfile.export_csv(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                 "Cache-Control": "no-store"},
+    )
+
+
+@bp.route("/inventory/import", methods=["GET", "POST"])
+@role_required(*WAREHOUSE)
+def inventory_import():
+    form = ImportForm()
+    plan = text = None
+    problems = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            text = stockfile.decode(upload.read() if hasattr(upload, "read") else b"")
+        except warehouse.BatchRejected as refused:
+            problems = refused.problems
+        else:
+            plan = stockfile.plan_import(text)
+            problems = plan.problems
+    apply_form = None
+    if plan is not None and plan.ok and plan.changes:
+        apply_form = ApplyImportForm(formdata=None, csv_text=text,
+                                     digest=stockfile.digest(text))
+    status = 422 if problems or form.errors else 200
+    return render_template("staff/import.html", form=form, plan=plan, problems=problems,
+                           apply_form=apply_form), status
+
+
+@bp.post("/inventory/import/apply")
+@role_required(*WAREHOUSE)
+def inventory_import_apply():
+    form = ApplyImportForm()
+    if not form.validate_on_submit():
+        abort(400, "The import form was incomplete. Upload the file again.")
+    text = stockfile.normalise_newlines(form.csv_text.data)
+    if not stockfile.digest_matches(text, form.digest.data):
+        abort(400, "The file changed after its preview. Upload it again to see a new preview.")
+    try:
+        result = stockfile.apply_import(text, actor=current_user.email, source="upload")
+    except warehouse.BatchRejected as refused:
+        return render_template("staff/import.html", form=ImportForm(formdata=None),
+                               plan=None, problems=refused.problems, apply_form=None), 409
+    flash(f"Import {result.reference} applied: on hand set on {len(result.changes)} "
+          f"variant(s), {result.unchanged} row(s) already matched.", "success")
+    return redirect(url_for("staff.inventory"), 303)
