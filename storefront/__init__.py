@@ -74,11 +74,13 @@ def register_errorhandlers(app):
 def register_commands(app):
     from .demo import demo_cli
     from .inventory.commands import inventory_cli
+    from .shopify.commands import shopify_cli
     from .staff.commands import staff_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(inventory_cli)
     app.cli.add_command(staff_cli)
+    app.cli.add_command(shopify_cli)
 
 
 def register_template_helpers(app):

@@ -1,6 +1,8 @@
 """Jinja filters and globals: money formatting and stock wording live here only."""
 
+import nh3
 from flask import current_app, url_for
+from markupsafe import Markup, escape
 
 from .catalogue.service import stock_status, stock_text
 
@@ -23,9 +25,19 @@ def image_url(path, external=False):
     return url_for("static", filename=path, _external=external)
 
 
+def description_html(text):
+    """A product description as HTML: stored HTML (imported shops) sanitised again, plain
+    text split into escaped paragraphs at blank lines."""
+    if nh3.is_html(text):
+        return Markup(nh3.clean(text, link_rel="noopener noreferrer nofollow"))  # noqa: S704
+    return Markup("".join(f"<p>{escape(part.strip())}</p>"  # noqa: S704
+                          for part in text.split("\n\n") if part.strip()))
+
+
 def init_app(app):
     app.add_template_filter(money)
     app.add_template_filter(image_url)
+    app.add_template_filter(description_html)
     app.add_template_global(stock_status)
     app.add_template_global(stock_text)
 

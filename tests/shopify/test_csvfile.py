@@ -1,0 +1,204 @@
+"""Reading Shopify exports: continuation rows, option mapping, odd encodings, bad rows."""
+
+from pathlib import Path
+
+import pytest
+
+from storefront.shopify.csvfile import (
+    ShopifyFileError,
+    is_inventory_export,
+    parse_inventory,
+    parse_products,
+)
+from storefront.shopify.options import colour_value, size_value, width_value
+
+DATA = Path(__file__).parent / "data"
+
+
+def read(name):
+    return (DATA / name).read_bytes()
+
+
+def test_sample_export_has_a_bom_and_windows_line_endings():
+    data = read("products.csv")
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert b"\r\n" in data
+
+
+def test_rows_of_one_handle_become_one_product_with_its_variants_and_images():
+    export = parse_products(read("products.csv"))
+    products = {p.handle: p for p in export.products}
+    assert list(products) == ["harbor-trail-walker", "lena-slip-on", "cosy-house-shoe",
+                              "gift-card"]
+    harbor = products["harbor-trail-walker"]
+    assert harbor.title == "Harbor Trail Walker"  # the BOM did not end up in "Handle"
+    assert [v.sku for v in harbor.variants] == ["HTW-9-W-BLK", "HTW-10-W-BLK",
+                                                "HTW-10-2E-GRY", "HTW-11-XW-GRY"]
+    assert [v.quantity for v in harbor.variants] == [6, -13, 0, 3]
+    # Three images: the variant image repeats the second, so it is not added twice.
+    assert [src.rsplit("/", 1)[1] for src, _ in harbor.ordered_images()] == [
+        "harbor-black.jpg?v=1700000000", "harbor-grey.jpg?v=1700000000",
+        "harbor-top.jpg?v=1700000000"]
+
+
+def test_options_map_to_size_width_colour_and_other_names_become_attributes():
+    products = {p.handle: p for p in parse_products(read("products.csv")).products}
+    harbor = products["harbor-trail-walker"].variants
+    assert [(v.size.label, v.width.code, v.colour.slug) for v in harbor] == [
+        ("9", "W", "black"), ("10", "W", "black"), ("10", "W", "grey"), ("11", "XW", "grey")]
+    lena = products["lena-slip-on"].variants
+    assert lena[0].attributes == {"Material": "Suede"}
+    assert (lena[0].width.code, lena[0].colour.name) == ("M", "Navy")
+    cosy = products["cosy-house-shoe"].variants[0]
+    assert (cosy.size.label, cosy.width.code, cosy.colour.name, cosy.attributes) == (
+        "One size", "M", "As pictured", {})
+
+
+def test_product_fields_prices_and_sanitised_body():
+    products = {p.handle: p for p in parse_products(read("products.csv")).products}
+    harbor = products["harbor-trail-walker"]
+    # The quoted newlines stayed inside the body; script, handlers and meta are gone.
+    assert "<strong>ankle-foot orthosis</strong>" in harbor.description
+    assert "<script" not in harbor.description and "alert" not in harbor.description
+    assert "onclick" not in harbor.description and "<meta" not in harbor.description
+    assert "<li>Two depth insoles</li>" in harbor.description
+    assert (harbor.category, harbor.gender, harbor.published) == ("walking", "men", True)
+    assert harbor.variants[0].price_cents == 13900
+    assert harbor.variants[0].compare_at_cents == 15900
+    # A compare-at price equal to the price is no sale.
+    assert harbor.variants[1].compare_at_cents is None
+    lena = products["lena-slip-on"]
+    assert lena.gender == "women"
+    assert lena.description == "<p>Soft slip-on with a stretch collar &amp; a wide toe box.</p>"
+    assert lena.variants[1].price_cents == 7950
+    cosy = products["cosy-house-shoe"]
+    assert (cosy.published, cosy.category) == (False, "slippers")
+    assert products["gift-card"].gift_card
+
+
+def test_unknown_columns_are_ignored_with_a_note():
+    export = parse_products(read("products.csv"))
+    assert any("Color (product.metafields.shopify.color-pattern)" in n for n in export.notes)
+    assert not any("Google Shopping" in n for n in export.notes)
+
+
+def test_bad_rows_are_all_reported_with_the_line_the_row_starts_on():
+    with pytest.raises(ShopifyFileError) as caught:
+        parse_products(read("bad_rows.csv"))
+    # The first product's body holds three line breaks, so its rows end on line 5.
+    messages = [str(p) for p in caught.value.problems]
+    assert messages[0].startswith("line 7: the variant has no Variant SKU")
+    assert messages[1] == "line 8: Variant Price 'cheap' is not a price."
+    assert messages[2] == "line 9: the Variant SKU 'HTW-9-W-BLK' is already used on line 2."
+    assert len(messages) == 3
+
+
+def csv_text(*lines):
+    header = ("Handle,Title,Option1 Name,Option1 Value,Option2 Name,Option2 Value,"
+              "Variant SKU,Variant Price,Variant Inventory Qty,Image Src")
+    return "\n".join([header, *lines]).encode()
+
+
+def test_variants_that_differ_only_outside_size_width_colour_are_refused():
+    data = csv_text("a,A,Size,8,Width,Wide,A-1,10.00,1,",
+                    "a,,,8,,W,A-2,10.00,1,")
+    with pytest.raises(ShopifyFileError) as caught:
+        parse_products(data)
+    assert "line 3: 'A-2' has the same size, width and colour as the variant on line 2" in str(
+        caught.value.problems[0])
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("a,A,Size,8,,,A-1,ten,1,", "Variant Price 'ten' is not a price"),
+    ("a,A,Size,8,,,A-1,10.001,1,", "fractions of a cent"),
+    ("a,A,Size,8,,,A-1,10.00,1.5,", "Variant Inventory Qty '1.5' is not a whole number"),
+    ("a,A,Size,8,,,A-1,10.00,1,http://x.test/a.jpg", "is not an https:// address"),
+    ("a,A,Size,,,,A-1,10.00,1,", "Option1 Value (Size) is empty"),
+    (",A,Size,8,,,A-1,10.00,1,", "Handle is empty"),
+    ("a b,A,Size,8,,,A-1,10.00,1,", "cannot be a product address"),
+    ("a,,Size,8,,,A-1,10.00,1,", "the first row of 'a' has no Title"),
+    ("a,A,Size,8,,,A-1,10.00,1,,extra", "the row has 11 fields but the header has 10"),
+])
+def test_each_kind_of_bad_row_names_its_line(line, message):
+    with pytest.raises(ShopifyFileError) as caught:
+        parse_products(csv_text(line))
+    problem = caught.value.problems[0]
+    assert problem.line == 2
+    assert message in problem.message
+
+
+def test_a_file_that_is_not_utf8_is_refused_with_advice():
+    data = "Handle,Title\nschuh,Schüh\n".encode("cp1252")
+    with pytest.raises(ShopifyFileError) as caught:
+        parse_products(data)
+    assert caught.value.problems[0].line == 2
+    assert "CSV UTF-8" in caught.value.problems[0].message
+
+
+def test_an_inventory_export_given_as_products_points_to_the_right_command():
+    with pytest.raises(ShopifyFileError) as caught:
+        parse_products(read("inventory.csv"))
+    assert "flask inventory import" in caught.value.problems[0].message
+
+
+def test_empty_file_is_refused():
+    with pytest.raises(ShopifyFileError, match="problem"):
+        parse_products(b"")
+
+
+@pytest.mark.parametrize(("value", "label", "sort_key"), [
+    ("8", "8", 80), ("8.5", "8.5", 85), ("US 10", "10", 100), ("9 1/2", "9.5", 95),
+    ("8.0", "8", 80), ("XL", "XL", 10_000),
+])
+def test_size_values(value, label, sort_key):
+    assert (size_value(value).label, size_value(value).sort_key) == (label, sort_key)
+
+
+@pytest.mark.parametrize(("value", "code"), [
+    ("Wide", "W"), ("W", "W"), ("2E", "W"), ("EE", "W"), ("Extra Wide", "XW"),
+    ("extra-wide", "XW"), ("4E", "XW"), ("Medium", "M"), ("D", "M"), ("Narrow", "N"),
+    ("6E", "XXW"), ("Roomy", "ROOMY"),
+])
+def test_width_names_map_to_codes(value, code):
+    assert width_value(value).code == code
+
+
+def test_colour_names_become_slugs_with_a_swatch():
+    assert colour_value("Gray").slug == "grey"
+    light = colour_value("light blue")
+    assert (light.slug, light.name, light.hex) == ("light-blue", "Light blue", "#2f5fa7")
+    with pytest.raises(ValueError, match="no letters"):
+        colour_value("!!")
+
+
+# -- Shopify's inventory export ------------------------------------------------
+
+def test_inventory_export_rows_are_summed_per_sku_over_locations():
+    assert is_inventory_export(read("inventory.csv"))
+    assert not is_inventory_export(read("products.csv"))
+    assert parse_inventory(read("inventory.csv")) == [
+        (2, "HTW-9-W-BLK", 8),      # 6 + 2 at the pop-up store
+        (4, "HTW-10-W-BLK", -13),   # "not stocked" at the second location is skipped
+        (6, "LENA-7-NAVY-SUEDE", 9),  # "On hand (new)" wins over the current count
+    ]
+
+
+def test_older_inventory_layout_with_bom_and_bad_rows():
+    assert is_inventory_export(read("inventory_bad.csv"))
+    with pytest.raises(ShopifyFileError) as caught:
+        parse_inventory(read("inventory_bad.csv"))
+    assert [str(p) for p in caught.value.problems] == [
+        "line 3: SKU is empty; stock is matched by SKU.",
+        "line 4: On hand 'lots' is not a whole number.",
+    ]
+
+
+def test_older_inventory_layout_reads_on_hand():
+    data = b"\xef\xbb\xbfHandle,Title,SKU,Available,On hand\r\nc,C,COSY-1,3,4\r\n"
+    assert parse_inventory(data) == [(2, "COSY-1", 4)]
+
+
+def test_a_product_export_is_not_an_inventory_export():
+    with pytest.raises(ShopifyFileError, match="problem") as caught:
+        parse_inventory(read("products.csv"))
+    assert "not a Shopify inventory export" in caught.value.problems[0].message
