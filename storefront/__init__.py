@@ -38,6 +38,7 @@ def create_app(test_config=None):
 
 def import_models():
     """Import every package's models so the metadata (and Alembic) sees all tables."""
+    from .articles import models as _articles  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
     from .inventory import models as _inventory  # noqa: F401
     from .staff import models as _staff  # noqa: F401
@@ -53,6 +54,7 @@ def register_extensions(app):
 
 def register_blueprints(app):
     from .api.routes import bp as api_bp
+    from .articles.routes import bp as articles_bp
     from .catalogue.routes import bp as catalogue_bp
     from .health import bp as health_bp
     from .staff import auth as staff_auth
@@ -60,6 +62,7 @@ def register_blueprints(app):
 
     app.register_blueprint(health_bp)
     app.register_blueprint(catalogue_bp)
+    app.register_blueprint(articles_bp)
     staff_auth.init_app(app)
     app.register_blueprint(staff_bp)
     app.register_blueprint(api_bp)

@@ -1,0 +1,111 @@
+"""The public blog: listing, tag pages, articles, comments, product clicks, feed, sitemap."""
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from ..extensions import limiter
+from . import service
+from .forms import CommentForm
+
+bp = Blueprint("articles", __name__)
+
+# The key the checkout reads to record which article an order came from.
+SOURCE_ARTICLE_KEY = "source_article_id"
+# Per client address: people comment a few times a day, robots hundreds of times.
+COMMENT_LIMIT = "5 per minute; 20 per hour"
+
+
+def absolute(endpoint, **values):
+    """A full address on the shop's public URL (feeds, sitemaps and canonical links
+    must not depend on the Host header a request happened to carry)."""
+    return current_app.config["PUBLIC_URL"] + url_for(endpoint, **values)
+
+
+def _page_arg():
+    try:
+        return min(max(int(request.args.get("page", 1)), 1), 10_000)
+    except (TypeError, ValueError):
+        return 1
+
+
+@bp.app_template_global("articles_mentioning")
+def articles_mentioning(product_id):
+    """For product pages: the published articles that mention the product."""
+    return service.articles_mentioning(product_id)
+
+
+@bp.get("/blog")
+def index():
+    page = service.list_published(page=_page_arg())
+    return render_template("articles/index.html", blog=page, absolute=absolute)
+
+
+@bp.get("/blog/tagged/<tag>")
+def tagged(tag):
+    page = service.list_published(page=_page_arg(), tag=tag[:60])
+    return render_template("articles/index.html", blog=page, absolute=absolute)
+
+
+@bp.get("/blog/feed.atom")
+def feed():
+    link = get_template_attribute("articles/_products.html", "feed_link")
+    entries = service.feed(lambda card, slug: link(card, absolute))
+    body = render_template("articles/feed.xml", entries=entries, absolute=absolute)
+    return current_app.response_class(body, mimetype="application/atom+xml")
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    body = render_template("articles/sitemap.xml", entries=service.sitemap(),
+                           absolute=absolute)
+    return current_app.response_class(body, mimetype="application/xml")
+
+
+def _render_article(slug, form, status=200):
+    card = get_template_attribute("articles/_products.html", "card")
+    link = get_template_attribute("articles/_products.html", "inline_link")
+    page = service.article_page(
+        slug,
+        card=lambda found, product_slug: card(found, slug),
+        link=lambda found, product_slug: link(found, slug),
+    )
+    return render_template("articles/article.html", page=page, article=page.article,
+                           form=form, absolute=absolute), status
+
+
+@bp.get("/blog/<slug>")
+def article(slug):
+    return _render_article(slug, CommentForm())
+
+
+@bp.post("/blog/<slug>/comments")
+@limiter.limit(COMMENT_LIMIT)
+def comment(slug):
+    form = CommentForm()
+    if not form.validate_on_submit():
+        return _render_article(slug, form, status=422)
+    if not form.is_robot:
+        service.add_comment(slug, form.name.data, form.email.data, form.body.data)
+    else:
+        # Tell a robot the same as a person, so it learns nothing; store nothing.
+        service.published_article(slug)
+    flash("Thank you. Your comment will appear here once our team has approved it.",
+          "success")
+    return redirect(url_for("articles.article", slug=slug, _anchor="comments"), 303)
+
+
+@bp.get("/blog/<slug>/go/<product_slug>")
+def go(slug, product_slug):
+    """Follow a product link from an article: count the click, remember the article
+    for the order, and go to the product."""
+    session[SOURCE_ARTICLE_KEY] = service.record_click(slug, product_slug)
+    return redirect(url_for("catalogue.product", slug=product_slug), 302)
