@@ -457,6 +457,8 @@ def parse_products(data):
             problems.append(Problem(product.line, f"{product.handle!r} has no variant rows "
                                                   "(no SKU, price or option values)."))
         problems.extend(_clashing_options(product))
+    if not products and not problems:
+        problems.append(Problem(header_line, "the file has a header but no product rows."))
     if problems:
         raise ShopifyFileError(problems)
     return ProductExport(list(products.values()), notes, has_quantities)
