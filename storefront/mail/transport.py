@@ -3,7 +3,7 @@
 import logging
 import smtplib
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -31,7 +31,7 @@ class SmtpSettings:
     port: int
     security: str  # "none", "starttls" or "ssl"
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
     timeout: float = DEFAULT_TIMEOUT
 
     def describe(self):
