@@ -54,7 +54,8 @@ def export(file):
 @click.argument("file", type=click.File("rb"))
 @click.option("--dry-run", is_flag=True, help="Show the changes without applying them.")
 def import_(file, dry_run):
-    """Set on hand from a CSV (sku, on_hand[, expected_on_hand]): every row or none."""
+    """Set on hand from a CSV (sku, on_hand[, expected_on_hand], or Shopify's inventory
+    export): every row or none."""
     from ..staff import stockfile
     from ..staff.warehouse import BatchRejected
 

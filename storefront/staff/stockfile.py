@@ -21,6 +21,7 @@ from ..catalogue.models import Colour, Product, Size, Variant, Width
 from ..database import transactional
 from ..extensions import db
 from ..inventory import service as inventory
+from ..shopify import csvfile as shopify_csv
 from .warehouse import BatchRejected, LineProblem, batch_reference
 
 EXPORT_COLUMNS = ["sku", "product", "size", "width", "colour", "on_hand", "reserved",
@@ -142,9 +143,14 @@ def _whole(value, column, sku):
 def plan_import(text):
     """Read a stock CSV and work out every change against the current counters.
 
-    Never raises for bad rows: they are listed in the plan's problems.
+    Never raises for bad rows: they are listed in the plan's problems. Shopify's
+    inventory export is accepted too.
     """
     plan = ImportPlan()
+    if shopify_csv.is_inventory_export(text):
+        text = _from_shopify(text, plan)
+        if not plan.ok:
+            return plan
     reader = csv.reader(io.StringIO(text))
     try:
         header = [h.strip().lower().lstrip("\ufeff") for h in next(reader)]
@@ -229,6 +235,28 @@ def plan_import(text):
                                    before, on_hand, expected))
     plan.problems.sort(key=lambda p: p.line)
     return plan
+
+
+def _from_shopify(text, plan):
+    """Shopify's inventory export as this file's own columns, each row on its original line
+    (blank lines in between), so every problem still names the line staff see."""
+    try:
+        rows = shopify_csv.parse_inventory(text)
+    except shopify_csv.ShopifyFileError as refused:
+        plan.problems.extend(LineProblem(p.line or 1, p.message.rstrip("."))
+                             for p in refused.problems)
+        return ""
+    lines = ["sku,on_hand"] + [""] * max((line for line, _, _ in rows), default=1)
+    for line, sku, on_hand in rows:
+        if on_hand < 0:
+            plan.problems.append(LineProblem(line, (
+                f"Shopify shows {on_hand} on hand for {sku} (oversold); this shop never "
+                "holds negative stock, so put the number you count (0 if none) in the file")))
+            continue
+        cell = io.StringIO()
+        csv.writer(cell, lineterminator="").writerow([sku, on_hand])
+        lines[line - 1] = cell.getvalue()
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
