@@ -41,6 +41,7 @@ def import_models():
     from .articles import models as _articles  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
     from .inventory import models as _inventory  # noqa: F401
+    from .mail import models as _mail  # noqa: F401
     from .staff import models as _staff  # noqa: F401
 
 
@@ -76,12 +77,16 @@ def register_errorhandlers(app):
 
 def register_commands(app):
     from .demo import demo_cli
+    from .digests import low_stock_digest
     from .inventory.commands import inventory_cli
+    from .mail.commands import mail_cli
     from .shopify.commands import shopify_cli
     from .staff.commands import staff_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(inventory_cli)
+    mail_cli.add_command(low_stock_digest)
+    app.cli.add_command(mail_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(shopify_cli)
 
