@@ -185,3 +185,17 @@ def make_product(app):
     from tests.factories import make_product as build
 
     return build
+
+
+@pytest.fixture
+def login_as(client):
+    """Log the client in as a new staff account: `user = login_as("marketing")`."""
+    from tests.staff.helpers import login, make_staff
+
+    def log_in(role, **kwargs):
+        user = make_staff(role, **kwargs)
+        response = login(client, user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return log_in

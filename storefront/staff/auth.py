@@ -13,7 +13,7 @@ Admins pass every check. Without a session the browser goes to the login page
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, jsonify, redirect, request, url_for
+from flask import abort, g, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from ..errors import wants_json
@@ -41,6 +41,13 @@ def init_app(app):
     login_manager.session_protection = "strong"
     login_manager.user_loader(service.load_session_user)
     login_manager.unauthorized_handler(_unauthorized)
+
+    @app.before_request
+    def load_user_from_this_request():
+        # Flask-Login caches the user on `g`; when requests share one app context
+        # (the test client inside an app context does) an earlier request's user
+        # must not leak into this one.
+        g.pop("_login_user", None)
 
     @app.context_processor
     def staff_navigation():

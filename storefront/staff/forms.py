@@ -11,6 +11,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..inventory.service import MAX_UNITS, STAFF_REASONS
@@ -33,7 +34,8 @@ class AdjustForm(FlaskForm):
                     NumberRange(-MAX_UNITS, MAX_UNITS)],
         description="Positive adds units, negative removes them.",
     )
-    reason = SelectField("Reason", choices=list(STAFF_REASONS.items()))
+    reason = SelectField("Reason", choices=[SelectChoice(value, label)
+                                            for value, label in STAFF_REASONS.items()])
     note = StringField("Note", validators=[Optional(), Length(max=500)],
                        description="For example a delivery note number.")
 

@@ -5,6 +5,7 @@ from flask import (
     Response,
     abort,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -31,8 +32,12 @@ from .forms import (
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-# Per client address; with Redis storage the count is shared by every worker.
+# Failed attempts per client address; with Redis storage every worker shares the count.
 LOGIN_LIMIT = "5 per minute; 30 per hour"
+
+
+def _failed_login(response):
+    return response.status_code != 302
 
 
 @bp.app_context_processor
@@ -41,7 +46,7 @@ def logout_form():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"], deduct_when=_failed_login)
 def login():
     form = LoginForm()
     if request.method == "GET":
@@ -58,6 +63,8 @@ def login():
             target = safe_next(form.next.data)
             # A fresh session at login: nothing set before it (by anyone) survives.
             session.clear()
+            # The CSRF token cached for this request belonged to the old session.
+            g.pop("csrf_token", None)
             login_user(user)
             flash(f"Logged in as {user.email} ({user.role_label}).", "success")
             return redirect(target)
@@ -73,6 +80,7 @@ def logout():
     service.end_sessions(current_user.id)
     logout_user()
     session.clear()
+    g.pop("csrf_token", None)
     flash("You are logged out. Your earlier sessions on other devices have ended too.",
           "success")
     return redirect(url_for("staff.login"))
