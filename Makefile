@@ -31,7 +31,15 @@ run: setup .env
 lint: setup
 	$(BIN)/ruff check .
 
-test: setup lint
+# axe-core for the browser accessibility tests comes from npm; without npm those
+# tests are skipped (and CI, which has npm, fails if it is missing).
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/browser --no-audit --no-fund --silent; \
+	else echo "npm not found: the browser accessibility tests will be skipped"; fi
+
+test: setup lint $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
