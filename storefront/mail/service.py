@@ -217,16 +217,16 @@ def queue_order_shipped(*, to, order_number, order_url, carrier, tracking_number
     )
 
 
-def queue_order_cancelled(*, to, order_number, order_url, refunded=None, currency=None,
+def queue_order_cancelled(*, to, order_number, order_url, refund=None, currency=None,
                           reason="", customer_name=""):
-    """Queue the cancellation notice; `refunded` (cents) says money went back. Once per order."""
-    subject = (f"Order {order_number} refunded" if refunded
+    """Queue the cancellation notice; `refund` (cents) says money goes back. Once per order."""
+    subject = (f"Order {order_number} cancelled: your refund is on its way" if refund
                else f"Order {order_number} cancelled")
     return queue(
         "order_cancelled", to, subject,
-        dedupe_key=f"order_{'refunded' if refunded else 'cancelled'}:{order_number}",
+        dedupe_key=f"order_cancelled:{order_number}",
         context={"order_number": order_number, "order_url": absolute(order_url),
-                 "refunded": refunded, "currency": currency, "reason": reason,
+                 "refund": refund, "currency": currency, "reason": reason,
                  "customer_name": customer_name},
     )
 

@@ -104,7 +104,7 @@ def test_shipping_and_cancellation_notices(app):
                                  lines=[mail.Line("Trail Walker", 1, 12900, 12900)])
         mail.queue_order_cancelled(to="ana@example.com", order_number="SA-2",
                                    order_url="/orders/u", reason="Sold out after payment",
-                                   refunded=12900)
+                                   refund=12900)
         mail.queue_order_cancelled(to="ana@example.com", order_number="SA-3",
                                    order_url="/orders/v")
 
@@ -113,8 +113,8 @@ def test_shipping_and_cancellation_notices(app):
     assert shipped.subject == "Order SA-1 is on its way"
     assert "Carrier: UPS" in shipped.text_body and "1Z999AA10123456784" in shipped.html_body
     assert "https://www.ups.com/track?tracknum=1Z999AA10123456784" in shipped.text_body
-    assert refunded.subject == "Order SA-2 refunded"
-    assert "We have refunded $129.00 for order SA-2" in refunded.text_body
+    assert refunded.subject == "Order SA-2 cancelled: your refund is on its way"
+    assert "We are refunding $129.00 to the card you paid with" in refunded.text_body
     assert "Reason: Sold out after payment" in refunded.text_body
     assert cancelled.subject == "Order SA-3 cancelled"
     assert "You have not been charged" in cancelled.html_body
