@@ -58,6 +58,7 @@ def register_blueprints(app):
     from .articles.routes import bp as articles_bp
     from .catalogue.routes import bp as catalogue_bp
     from .health import bp as health_bp
+    from .staff import articles as _staff_articles  # noqa: F401  (marketing pages)
     from .staff import auth as staff_auth
     from .staff.routes import bp as staff_bp
 
