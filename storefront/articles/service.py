@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, column, func, or_, select, table, update
 from sqlalchemy.orm import selectinload
 
 from ..catalogue import service as catalogue
@@ -13,6 +13,7 @@ from ..catalogue.models import Product
 from ..database import transactional
 from ..exceptions import DomainError
 from ..extensions import db
+from ..mail import service as mail
 from ..models import utcnow
 from . import markdown
 from .models import (
@@ -252,7 +253,30 @@ def add_comment(slug, name, email, body, now=None):
     comment = Comment(article_id=article.id, name=name.strip(), email=email.strip().lower(),
                       body=body.strip(), status="pending")
     db.session.add(comment)
+    db.session.flush()
+    moderators = _moderator_addresses()
+    if moderators:
+        mail.queue_comment_awaiting_moderation(
+            to=moderators, article_title=article.title, author_name=comment.name,
+            excerpt=comment.body, moderation_url=mail.public_url("staff.comments"),
+            comment_id=comment.id)
     return comment
+
+
+# Staff accounts by table name: articles sits below the staff package and never imports it.
+_staff_user = table("staff_user", column("email"), column("role"), column("active"))
+
+
+def _moderator_addresses():
+    """Active marketing staff, or the admins when the shop has no marketing staff."""
+    for role in ("marketing", "admin"):
+        emails = db.session.scalars(
+            select(_staff_user.c.email).where(_staff_user.c.role == role,
+                                              _staff_user.c.active.is_(True))
+            .order_by(_staff_user.c.email)).all()
+        if emails:
+            return list(emails)
+    return []
 
 
 def articles_mentioning(product_id, now=None, limit=5):
