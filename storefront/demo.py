@@ -3,8 +3,10 @@
 import click
 from flask.cli import AppGroup
 
+from .articles import demo as articles_demo
 from .catalogue import demo as catalogue_demo
 from .staff import demo as staff_demo
+from .staff import service as staff_service
 
 demo_cli = AppGroup("demo", help="Demo data.")
 
@@ -19,3 +21,10 @@ def load():
     staff = staff_demo.load()
     click.echo(f"Demo staff: {staff} account(s) created; `flask --app wsgi staff demo-logins` "
                f"prints their logins.")
+    # The articles are written by the demo marketing account, created just above.
+    author_email = next(e for e, role, _ in staff_demo.DEMO_STAFF if role == "marketing")
+    with click.progressbar(length=len(articles_demo.ARTICLES), label="Articles") as bar:
+        articles = articles_demo.load(staff_service.find_staff(author_email),
+                                      progress=bar.update)
+    click.echo(f"Demo articles: {articles} created, "
+               f"{len(articles_demo.ARTICLES) - articles} already present.")
