@@ -40,6 +40,7 @@ def import_models():
     """Import every package's models so the metadata (and Alembic) sees all tables."""
     from .articles import models as _articles  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
+    from .checkout import models as _checkout  # noqa: F401
     from .inventory import models as _inventory  # noqa: F401
     from .mail import models as _mail  # noqa: F401
     from .staff import models as _staff  # noqa: F401
@@ -56,7 +57,9 @@ def register_extensions(app):
 def register_blueprints(app):
     from .api.routes import bp as api_bp
     from .articles.routes import bp as articles_bp
+    from .cart.routes import bp as cart_bp
     from .catalogue.routes import bp as catalogue_bp
+    from .checkout.routes import bp as checkout_bp
     from .health import bp as health_bp
     from .staff import articles as _staff_articles  # noqa: F401  (marketing pages)
     from .staff import auth as staff_auth
@@ -65,6 +68,8 @@ def register_blueprints(app):
     app.register_blueprint(health_bp)
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(articles_bp)
+    app.register_blueprint(cart_bp)
+    app.register_blueprint(checkout_bp)
     staff_auth.init_app(app)
     app.register_blueprint(staff_bp)
     app.register_blueprint(api_bp)

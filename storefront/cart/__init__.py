@@ -1,0 +1,1 @@
+"""The shopper's cart, kept in the signed session cookie."""

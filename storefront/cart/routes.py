@@ -1,0 +1,102 @@
+"""Cart pages: show the cart, add a variant, change or remove a line."""
+
+from flask import (
+    Blueprint,
+    flash,
+    has_request_context,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from ..errors import wants_json
+from . import service
+
+bp = Blueprint("cart", __name__)
+SESSION_KEY = "cart"
+
+
+def current_cart():
+    """The cart in this browser's session."""
+    return service.load(session.get(SESSION_KEY))
+
+
+def save_cart(cart):
+    session[SESSION_KEY] = service.dump(cart)
+
+
+def clear_cart():
+    session.pop(SESSION_KEY, None)
+
+
+@bp.app_context_processor
+def cart_count():
+    # The header shows the count on every page; it comes from the cookie alone,
+    # so rendering a page costs no extra query.
+    if not has_request_context():
+        return {"cart_item_count": 0}
+    return {"cart_item_count": service.item_count(current_cart())}
+
+
+def _input():
+    if request.is_json:
+        data = request.get_json(silent=True)
+        return data if isinstance(data, dict) else {}
+    return request.form
+
+
+@bp.get("/cart")
+def show():
+    return render_template("cart/cart.html", cart=service.view(current_cart()),
+                           line_cap=service.line_cap())
+
+
+@bp.get("/cart.json")
+def show_json():
+    return jsonify(service.view(current_cart()).as_dict())
+
+
+def _changed(cart, message):
+    save_cart(cart)
+    if wants_json():
+        return jsonify({"message": message, "cart": service.view(cart).as_dict()})
+    flash(message, "success")
+    return redirect(url_for("cart.show"), 303)
+
+
+def _refused(error, back_to):
+    if wants_json():
+        raise error
+    flash(error.message, "error")
+    return redirect(back_to, 303)
+
+
+@bp.post("/cart/add")
+def add():
+    data = _input()
+    back_to = url_for("cart.show")
+    try:
+        variant_id = service.parse_variant_id(data.get("variant_id"))
+        link = service.product_link_args(variant_id)
+        if link:
+            back_to = url_for("catalogue.product", **link)
+        quantity = service.parse_quantity(data.get("quantity", 1))
+        cart, message = service.add(current_cart(), variant_id, quantity)
+    except service.CartError as error:
+        return _refused(error, back_to)
+    return _changed(cart, message)
+
+
+@bp.post("/cart/update")
+def update():
+    data = _input()
+    try:
+        variant_id = service.parse_variant_id(data.get("variant_id"))
+        quantity = service.parse_quantity(data.get("quantity"), allow_zero=True)
+        cart, message = service.update(current_cart(), variant_id, quantity)
+    except service.CartError as error:
+        return _refused(error, url_for("cart.show"))
+    return _changed(cart, message)

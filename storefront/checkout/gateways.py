@@ -1,0 +1,254 @@
+"""Payment gateways behind one small interface: Stripe Checkout, and a local demo.
+
+A gateway opens a payment session for an order, reports a session's state,
+closes an open session and refunds. It never touches the database: the
+service decides what a payment means for the order and its stock.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import stripe
+from flask import current_app
+
+from ..exceptions import DomainError
+
+# Shipping is to North America only; Stripe asks for the list up front.
+SHIPPING_COUNTRIES = ["US", "CA"]
+# Stripe refuses a session that expires sooner than 30 minutes after creation;
+# a minute of margin covers clock skew and the request's own travel time.
+STRIPE_MIN_SESSION = timedelta(minutes=31)
+REFUND_MARK = "storefront"
+
+
+class GatewayError(DomainError):
+    """The payment service refused or did not answer."""
+
+    status = 502
+    code = "payment_gateway_error"
+
+
+@dataclass(frozen=True)
+class CheckoutUrls:
+    success: str
+    cancel: str
+    demo: str
+
+
+@dataclass(frozen=True)
+class PaymentSession:
+    id: str
+    url: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """What the gateway says about a payment session, in the shop's terms."""
+
+    session_id: str
+    status: str
+    payment_status: str
+    amount_total: int | None
+    currency: str | None
+    payment_reference: str | None
+    order_number: str | None = None
+    email: str | None = None
+    shipping: dict = field(default_factory=dict)
+
+    @property
+    def paid(self):
+        return self.payment_status == "paid"
+
+
+@dataclass(frozen=True)
+class Refund:
+    id: str
+    amount: int
+    currency: str
+    status: str
+    ours: bool = True
+
+
+def _text(value, limit):
+    return str(value or "").strip()[:limit]
+
+
+def session_state(obj):
+    """A SessionState from a Stripe Checkout Session (a dict, as in webhook payloads)."""
+    collected = obj.get("collected_information") or {}
+    # Newer API versions put the address under collected_information, older ones
+    # directly on the session; read whichever is there.
+    details = collected.get("shipping_details") or obj.get("shipping_details") or {}
+    address = details.get("address") or {}
+    customer = obj.get("customer_details") or {}
+    shipping = {}
+    if address:
+        shipping = {
+            "name": _text(details.get("name") or customer.get("name"), 200),
+            "line1": _text(address.get("line1"), 200),
+            "line2": _text(address.get("line2"), 200),
+            "city": _text(address.get("city"), 120),
+            "state": _text(address.get("state"), 120),
+            "postal_code": _text(address.get("postal_code"), 30),
+            "country": _text(address.get("country"), 2).upper(),
+        }
+    payment_intent = obj.get("payment_intent")
+    if isinstance(payment_intent, dict):
+        payment_intent = payment_intent.get("id")
+    metadata = obj.get("metadata") or {}
+    amount = obj.get("amount_total")
+    return SessionState(
+        session_id=str(obj.get("id") or ""),
+        status=str(obj.get("status") or ""),
+        payment_status=str(obj.get("payment_status") or ""),
+        amount_total=amount if isinstance(amount, int) and not isinstance(amount, bool) else None,
+        currency=(obj.get("currency") or "").upper() or None,
+        payment_reference=payment_intent or None,
+        order_number=metadata.get("order_number") or obj.get("client_reference_id"),
+        email=_text(customer.get("email"), 254) or None,
+        shipping=shipping,
+    )
+
+
+class StripeGateway:
+    """Stripe Checkout Sessions through stripe.StripeClient."""
+
+    name = "stripe"
+
+    def __init__(self, secret_key, api_base=None):
+        self.client = stripe.StripeClient(
+            secret_key,
+            base_addresses={"api": api_base} if api_base else None,
+            # Retries are safe: every call that changes something carries an idempotency key.
+            max_network_retries=2,
+        )
+
+    def _call(self, what, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except stripe.StripeError as error:
+            detail = getattr(error, "user_message", None) or str(error) or type(error).__name__
+            raise GatewayError(f"Stripe could not {what}: {detail}") from error
+
+    def session_expiry(self, pay_by, now):
+        return max(pay_by, now + STRIPE_MIN_SESSION)
+
+    def create_session(self, order, urls, expires_at):
+        params = {
+            "mode": "payment",
+            "line_items": [
+                {
+                    "quantity": line.quantity,
+                    "price_data": {
+                        "currency": order.currency.lower(),
+                        "unit_amount": line.unit_price_cents,
+                        "product_data": {
+                            "name": line.title,
+                            "description": f"{line.option_label}, SKU {line.sku}",
+                        },
+                    },
+                }
+                for line in order.lines
+            ],
+            "client_reference_id": order.number,
+            "metadata": {"order_number": order.number},
+            "payment_intent_data": {"metadata": {"order_number": order.number}},
+            "expires_at": int(expires_at.timestamp()),
+            "success_url": urls.success,
+            "cancel_url": urls.cancel,
+            "shipping_address_collection": {"allowed_countries": SHIPPING_COUNTRIES},
+        }
+        if order.email:
+            params["customer_email"] = order.email
+        session = self._call(
+            "open the payment page", self.client.v1.checkout.sessions.create, params,
+            {"idempotency_key": f"checkout-session-{order.number}"},
+        )
+        return PaymentSession(session.id, session.url,
+                              datetime.fromtimestamp(session.expires_at, UTC))
+
+    def retrieve_session(self, session_id):
+        session = self._call("look up the payment",
+                             self.client.v1.checkout.sessions.retrieve, session_id)
+        return session_state(session.to_dict())
+
+    def expire_session(self, session_id):
+        """Close an open session; returns its state (already complete ones stay complete)."""
+        try:
+            session = self.client.v1.checkout.sessions.expire(session_id)
+        except stripe.InvalidRequestError:
+            # Only open sessions can be expired: it was paid or has expired already.
+            return self.retrieve_session(session_id)
+        except stripe.StripeError as error:
+            raise GatewayError(f"Stripe could not close the payment page: {error}") from error
+        return session_state(session.to_dict())
+
+    def refund(self, payment_reference, amount, currency, idempotency_key, order_number):
+        refund = self._call(
+            "refund the payment", self.client.v1.refunds.create,
+            {"payment_intent": payment_reference, "amount": amount,
+             "metadata": {"order_number": order_number, "issued_by": REFUND_MARK}},
+            {"idempotency_key": idempotency_key},
+        )
+        return Refund(refund.id, refund.amount, refund.currency.upper(), refund.status)
+
+    def list_refunds(self, payment_reference):
+        page = self._call("list refunds", self.client.v1.refunds.list,
+                          {"payment_intent": payment_reference, "limit": 100})
+        refunds = []
+        for item in page.to_dict().get("data", []):
+            metadata = item.get("metadata") or {}
+            refunds.append(Refund(item["id"], item["amount"], item["currency"].upper(),
+                                  item["status"], metadata.get("issued_by") == REFUND_MARK))
+        return refunds
+
+
+class DemoGateway:
+    """A local payment page with Pay and Cancel buttons; no money moves."""
+
+    name = "demo"
+
+    def session_expiry(self, pay_by, now):
+        return pay_by
+
+    def create_session(self, order, urls, expires_at):
+        return PaymentSession(f"demo_{order.number}", urls.demo, expires_at)
+
+    def retrieve_session(self, session_id):
+        # The demo page reports payments directly to the service; there is
+        # nothing further to ask.
+        return None
+
+    def expire_session(self, session_id):
+        return None
+
+    def refund(self, payment_reference, amount, currency, idempotency_key, order_number):
+        return Refund(f"demo_re_{idempotency_key}", amount, currency, "succeeded")
+
+    def list_refunds(self, payment_reference):
+        return []
+
+
+def active_name(config=None):
+    """`stripe` when a Stripe secret key is configured, otherwise `demo`."""
+    config = config or current_app.config
+    return "stripe" if config.get("STRIPE_SECRET_KEY") else "demo"
+
+
+def get(name=None):
+    """The gateway called `name` (default: the active one); raises GatewayError."""
+    config = current_app.config
+    name = name or active_name(config)
+    if name == "demo":
+        return DemoGateway()
+    if name != "stripe":
+        raise GatewayError(f"Unknown payment gateway {name!r}.")
+    key = config.get("STRIPE_SECRET_KEY")
+    if not key:
+        raise GatewayError("Stripe is not configured (STRIPE_SECRET_KEY is empty).")
+    cache = current_app.extensions.setdefault("checkout_gateways", {})
+    cache_key = (key, config.get("STRIPE_API_BASE"))
+    if cache_key not in cache:
+        cache[cache_key] = StripeGateway(key, config.get("STRIPE_API_BASE"))
+    return cache[cache_key]

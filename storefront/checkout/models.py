@@ -1,0 +1,228 @@
+"""Orders, their lines, payment transactions, order history and processed webhook events."""
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..models import created_at_column, utcnow
+
+ORDER_STATUSES = {
+    "pending": "Awaiting payment",
+    "paid": "Paid, being prepared",
+    "shipped": "Shipped",
+    "cancelled": "Cancelled",
+    "expired": "Closed without payment",
+    "failed": "Payment failed",
+}
+_STATUS_LIST = ", ".join(f"'{s}'" for s in ORDER_STATUSES)
+
+
+class Order(db.Model):
+    """One checkout: its lines copy what was sold; `token` is the shopper's secret link."""
+
+    __tablename__ = "shop_order"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_STATUS_LIST})", name="status_known"),
+        CheckConstraint("subtotal_cents >= 0", name="subtotal_non_negative"),
+        CheckConstraint("shipping_cents >= 0", name="shipping_non_negative"),
+        CheckConstraint("total_cents = subtotal_cents + shipping_cents", name="total_adds_up"),
+        Index("ix_shop_order_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    currency: Mapped[str] = mapped_column(String(3))
+    subtotal_cents: Mapped[int] = mapped_column(Integer)
+    shipping_cents: Mapped[int] = mapped_column(Integer, default=0)
+    total_cents: Mapped[int] = mapped_column(Integer)
+    gateway: Mapped[str] = mapped_column(String(20))
+    gateway_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    payment_url: Mapped[str | None] = mapped_column(Text)
+    payment_reference: Mapped[str | None] = mapped_column(String(255), index=True)
+    payment_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    hold_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    email: Mapped[str | None] = mapped_column(String(254))
+    shipping_name: Mapped[str] = mapped_column(String(200), default="")
+    shipping_line1: Mapped[str] = mapped_column(String(200), default="")
+    shipping_line2: Mapped[str] = mapped_column(String(200), default="")
+    shipping_city: Mapped[str] = mapped_column(String(120), default="")
+    shipping_state: Mapped[str] = mapped_column(String(120), default="")
+    shipping_postal_code: Mapped[str] = mapped_column(String(30), default="")
+    shipping_country: Mapped[str] = mapped_column(String(2), default="")
+    carrier: Mapped[str] = mapped_column(String(60), default="")
+    tracking_number: Mapped[str] = mapped_column(String(120), default="")
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    needs_attention: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    attention_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at = created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    shipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    lines: Mapped[list["OrderLine"]] = relationship(
+        back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan"
+    )
+    payments: Mapped[list["Payment"]] = relationship(
+        back_populates="order", order_by="Payment.id", cascade="all, delete-orphan"
+    )
+    events: Mapped[list["OrderEvent"]] = relationship(
+        back_populates="order", order_by="OrderEvent.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def stock_reference(self):
+        """How the inventory ledger and holds name this order."""
+        return f"order:{self.number}"
+
+    @property
+    def status_label(self):
+        return ORDER_STATUSES.get(self.status, self.status)
+
+    @property
+    def item_count(self):
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def stock_lines(self):
+        """{variant_id: quantity} for the inventory service."""
+        lines = {}
+        for line in self.lines:
+            if line.variant_id is not None:
+                lines[line.variant_id] = lines.get(line.variant_id, 0) + line.quantity
+        return lines
+
+    @property
+    def charged_cents(self):
+        return sum(p.amount_cents for p in self.payments
+                   if p.kind == "charge" and p.status == "succeeded")
+
+    @property
+    def refunded_cents(self):
+        return sum(p.amount_cents for p in self.payments
+                   if p.kind == "refund" and p.status == "succeeded")
+
+    @property
+    def refund_owed_cents(self):
+        """Money taken for an order that will not be sent and not yet given back."""
+        if self.status != "cancelled":
+            return 0
+        return max(self.charged_cents - self.refunded_cents, 0)
+
+    @property
+    def has_shipping_address(self):
+        return bool(self.shipping_line1 or self.shipping_city)
+
+    @property
+    def shipping_address_lines(self):
+        city = " ".join(p for p in (self.shipping_city, self.shipping_state,
+                                    self.shipping_postal_code) if p)
+        parts = (self.shipping_name, self.shipping_line1, self.shipping_line2, city,
+                 self.shipping_country)
+        return [p for p in parts if p]
+
+
+class OrderLine(db.Model):
+    """What was sold, copied at checkout so later catalogue edits never change an order."""
+
+    __tablename__ = "order_line"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price_cents >= 0", name="unit_price_non_negative"),
+        CheckConstraint("line_total_cents = unit_price_cents * quantity",
+                        name="line_total_adds_up"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"),
+                                          index=True)
+    # Kept even if the variant is later deleted: the copied fields describe the sale.
+    variant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("variant.id", ondelete="SET NULL"), index=True
+    )
+    product_slug: Mapped[str] = mapped_column(String(120), default="")
+    title: Mapped[str] = mapped_column(String(200))
+    sku: Mapped[str] = mapped_column(String(64))
+    size: Mapped[str] = mapped_column(String(10))
+    width: Mapped[str] = mapped_column(String(40))
+    colour: Mapped[str] = mapped_column(String(40))
+    unit_price_cents: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)
+    line_total_cents: Mapped[int] = mapped_column(Integer)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+    @property
+    def option_label(self):
+        return f"Size {self.size}, {self.width}, {self.colour}"
+
+
+class Payment(db.Model):
+    """One money movement with the gateway (a charge or a refund); rows are never updated."""
+
+    __tablename__ = "payment"
+    __table_args__ = (
+        CheckConstraint("kind IN ('charge', 'refund')", name="kind_known"),
+        CheckConstraint("amount_cents >= 0", name="amount_non_negative"),
+        UniqueConstraint("gateway", "kind", "reference"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"),
+                                          index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    gateway: Mapped[str] = mapped_column(String(20))
+    reference: Mapped[str] = mapped_column(String(255))
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(20), default="succeeded")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at = created_at_column()
+
+    order: Mapped[Order] = relationship(back_populates="payments")
+
+
+class OrderEvent(db.Model):
+    """One line of an order's history: who did what, and when."""
+
+    __tablename__ = "order_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"),
+                                          index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200), default="system")
+    created_at = created_at_column()
+
+    order: Mapped[Order] = relationship(back_populates="events")
+
+
+class WebhookEvent(db.Model):
+    """A gateway event already handled; its id as primary key makes a redelivery a no-op."""
+
+    __tablename__ = "webhook_event"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    gateway: Mapped[str] = mapped_column(String(20))
+    type: Mapped[str] = mapped_column(String(100))
+    order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("shop_order.id", ondelete="SET NULL"), index=True
+    )
+    outcome: Mapped[str] = mapped_column(String(40), default="")
+    received_at = created_at_column()

@@ -1,0 +1,146 @@
+"""Checkout pages: start paying, come back from the payment page, the demo payment
+page, the Stripe webhook and the shopper's order page."""
+
+from contextlib import suppress
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from ..cart.routes import clear_cart, current_cart
+from ..errors import wants_json
+from ..extensions import csrf
+from . import gateways, service
+
+bp = Blueprint("checkout", __name__)
+# The browser's open checkout, so starting again first releases what it held.
+PENDING_KEY = "checkout_order"
+
+
+def _external(endpoint, **values):
+    return current_app.config["PUBLIC_URL"] + url_for(endpoint, **values)
+
+
+def _urls_for(order):
+    # Stripe replaces {CHECKOUT_SESSION_ID} itself; url_for would escape the braces.
+    return gateways.CheckoutUrls(
+        success=_external("checkout.success") + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel=_external("checkout.cancelled", token=order.token),
+        demo=url_for("checkout.demo_page", token=order.token),
+    )
+
+
+def _forget_pending(order):
+    if session.get(PENDING_KEY) == order.token and order.status != "pending":
+        session.pop(PENDING_KEY, None)
+        if order.status in ("paid", "shipped"):
+            clear_cart()
+
+
+@bp.post("/checkout")
+def start():
+    previous = session.get(PENDING_KEY)
+    if previous:
+        # If the gateway cannot be reached, the old hold still expires on its own.
+        with suppress(service.OrderNotFound, service.PaymentUnavailable):
+            service.abandon_checkout(previous, actor="shopper (checked out again)")
+        session.pop(PENDING_KEY, None)
+    try:
+        order = service.start_checkout(current_cart(), _urls_for)
+    except (service.CheckoutError, service.PaymentUnavailable) as error:
+        if wants_json():
+            raise
+        flash(error.message, "error")
+        return redirect(url_for("cart.show"), 303)
+    session[PENDING_KEY] = order.token
+    if wants_json():
+        return jsonify({"order": order.number, "payment_url": order.payment_url,
+                        "order_url": url_for("checkout.order_page", token=order.token)})
+    return redirect(order.payment_url, 303)
+
+
+@bp.get("/checkout/success")
+def success():
+    order = service.confirm_return(request.args.get("session_id", ""))
+    _forget_pending(order)
+    if order.status == "paid":
+        flash(f"Thank you! Order {order.number} is paid.", "success")
+    elif order.status == "pending":
+        flash("Thank you! We are waiting for the payment to be confirmed; this page "
+              "updates when it is.", "success")
+    return redirect(url_for("checkout.order_page", token=order.token), 303)
+
+
+@bp.get("/checkout/<token>/cancelled")
+def cancelled(token):
+    order = service.order_for_shopper(token)
+    return render_template("checkout/cancelled.html", order=order)
+
+
+@bp.post("/checkout/<token>/cancel")
+def cancel(token):
+    order = service.abandon_checkout(token)
+    _forget_pending(order)
+    if order.status in ("paid", "shipped"):
+        flash(f"Your payment had already gone through: order {order.number} is paid.",
+              "success")
+        return redirect(url_for("checkout.order_page", token=order.token), 303)
+    flash("Checkout cancelled. Nothing was charged, and your cart is as you left it.",
+          "success")
+    return redirect(url_for("cart.show"), 303)
+
+
+@bp.get("/checkout/demo/<token>")
+def demo_page(token):
+    order = service.order_for_shopper(token)
+    if order.gateway != "demo":
+        return redirect(url_for("checkout.order_page", token=order.token), 303)
+    return render_template("checkout/demo_pay.html", order=order, values={}, errors={},
+                           fields=service.ADDRESS_FIELDS,
+                           countries=gateways.SHIPPING_COUNTRIES)
+
+
+@bp.post("/checkout/demo/<token>/pay")
+def demo_pay(token):
+    try:
+        order = service.demo_pay(token, request.form)
+    except service.InvalidDetails as error:
+        if wants_json():
+            raise
+        order = service.order_for_shopper(token)
+        flash(error.message, "error")
+        return render_template("checkout/demo_pay.html", order=order, values=request.form,
+                               errors=error.errors, fields=service.ADDRESS_FIELDS,
+                               countries=gateways.SHIPPING_COUNTRIES), 422
+    except service.PaymentPageExpired as error:
+        session.pop(PENDING_KEY, None)
+        flash(error.message, "error")
+        return redirect(url_for("cart.show"), 303)
+    _forget_pending(order)
+    if order.status == "paid":
+        flash(f"Demo payment accepted. Order {order.number} is paid.", "success")
+    return redirect(url_for("checkout.order_page", token=order.token), 303)
+
+
+@bp.post("/webhooks/stripe")
+@csrf.exempt
+def stripe_webhook():
+    # Exempt from CSRF only because the signature on the raw body proves the sender.
+    outcome = service.handle_stripe_webhook(request.get_data(),
+                                            request.headers.get("Stripe-Signature"))
+    return jsonify({"received": True, "outcome": outcome})
+
+
+@bp.get("/orders/<token>")
+def order_page(token):
+    order = service.order_for_shopper(token)
+    _forget_pending(order)
+    return render_template("checkout/order.html", order=order)

@@ -1,0 +1,377 @@
+"""A local, stateful stand-in for the parts of the Stripe API the shop uses.
+
+It runs as a real HTTP server in a thread, so the real `stripe` client talks to
+it through `StripeClient(base_addresses={"api": fake.url})`. It keeps Checkout
+Sessions, payment intents and refunds, honours Idempotency-Key headers the way
+Stripe does (same key and parameters: the first answer again; same key, other
+parameters: an idempotency_error), and signs webhook events exactly as Stripe
+does: `Stripe-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, f"{t}.{payload}")>`.
+
+Tests drive what happens on Stripe's side (a shopper paying, a session
+expiring, a refund made in the dashboard) with the helper methods, then
+deliver the matching event to the shop's webhook.
+"""
+
+import copy
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+API_KEY = "sk_test_fake_key"
+WEBHOOK_SECRET = "whsec_fake_secret"
+MIN_SESSION_SECONDS = 30 * 60
+MAX_SESSION_SECONDS = 24 * 60 * 60
+
+
+class StripeFailure(Exception):
+    def __init__(self, status, error_type, message, code=None):
+        super().__init__(message)
+        self.status, self.error_type, self.message, self.code = status, error_type, message, code
+
+    def body(self):
+        error = {"type": self.error_type, "message": self.message}
+        if self.code:
+            error["code"] = self.code
+        return {"error": error}
+
+
+def _new_id(prefix):
+    return f"{prefix}_test_{secrets.token_hex(12)}"
+
+
+def parse_params(pairs):
+    """Stripe's form encoding (a[b][0][c]=v) back into nested dicts and lists."""
+    root = {}
+    for key, value in pairs:
+        parts = re.findall(r"[^\[\]]+", key)
+        node = root
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+
+    def listify(node):
+        if not isinstance(node, dict):
+            return node
+        node = {k: listify(v) for k, v in node.items()}
+        if node and all(k.isdigit() for k in node):
+            return [node[k] for k in sorted(node, key=int)]
+        return node
+
+    return listify(root)
+
+
+def _int(value, name):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise StripeFailure(400, "invalid_request_error", f"Invalid integer: {name}") from None
+
+
+class FakeStripe:
+    """The state of the fake Stripe account, plus the HTTP server that serves it."""
+
+    def __init__(self, api_key=API_KEY, webhook_secret=WEBHOOK_SECRET):
+        self.api_key = api_key
+        self.webhook_secret = webhook_secret
+        self.lock = threading.RLock()
+        self.server = None
+        self.reset()
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    def reset(self):
+        with self.lock:
+            self.sessions = {}
+            self.payment_intents = {}
+            self.refunds = {}
+            self.idempotent = {}
+            self.requests = []
+            self.failing = set()
+
+    def start(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                fake._serve(self, "GET")
+
+            def do_POST(self):
+                fake._serve(self, "POST")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self):
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+
+    @property
+    def url(self):
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # -- HTTP ---------------------------------------------------------------------
+
+    def _serve(self, handler, method):
+        split = urlsplit(handler.path)
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length).decode() if length else ""
+        params = parse_params(parse_qsl(raw if method == "POST" else split.query,
+                                        keep_blank_values=True))
+        key = handler.headers.get("Idempotency-Key")
+        headers = {}
+        try:
+            if handler.headers.get("Authorization") != f"Bearer {self.api_key}":
+                raise StripeFailure(401, "invalid_request_error", "Invalid API Key provided.")
+            with self.lock:
+                self.requests.append((method, split.path, params, key))
+                stored = self.idempotent.get(key) if method == "POST" and key else None
+                if stored is not None:
+                    if stored[0] != (split.path, params):
+                        raise StripeFailure(
+                            400, "idempotency_error",
+                            "Keys for idempotent requests can only be used with the same "
+                            "parameters they were first used with.")
+                    status, body = stored[1], stored[2]
+                    headers["Idempotent-Replayed"] = "true"
+                else:
+                    status, body = 200, self._route(method, split.path, params)
+                    if method == "POST" and key:
+                        self.idempotent[key] = ((split.path, params), status, body)
+        except StripeFailure as failure:
+            status, body = failure.status, failure.body()
+            if failure.status >= 500:
+                # Tell the client not to retry, so outage tests stay quick.
+                headers["Stripe-Should-Retry"] = "false"
+        payload = json.dumps(body).encode()
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.send_header("Request-Id", _new_id("req"))
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(payload)
+
+    def _route(self, method, path, params):
+        routes = [
+            ("POST", r"/v1/checkout/sessions", "create_session"),
+            ("GET", r"/v1/checkout/sessions/([^/]+)", "retrieve_session"),
+            ("POST", r"/v1/checkout/sessions/([^/]+)/expire", "expire_session"),
+            ("POST", r"/v1/refunds", "create_refund"),
+            ("GET", r"/v1/refunds", "list_refunds"),
+        ]
+        for route_method, pattern, name in routes:
+            match = re.fullmatch(pattern, path)
+            if match and route_method == method:
+                if name in self.failing:
+                    raise StripeFailure(500, "api_error", "The fake Stripe is down on purpose.")
+                return getattr(self, f"_{name}")(params, *match.groups())
+        raise StripeFailure(404, "invalid_request_error", f"Unrecognized request URL ({path}).")
+
+    def _session(self, session_id):
+        session = self.sessions.get(session_id)
+        if session is None:
+            raise StripeFailure(404, "invalid_request_error",
+                                f"No such checkout.session: '{session_id}'", "resource_missing")
+        return session
+
+    def _public(self, session):
+        return {k: copy.deepcopy(v) for k, v in session.items() if not k.startswith("_")}
+
+    def _create_session(self, params):
+        if params.get("mode") != "payment":
+            raise StripeFailure(400, "invalid_request_error", "mode must be payment.")
+        items = params.get("line_items")
+        if not isinstance(items, list) or not items:
+            raise StripeFailure(400, "invalid_request_error", "line_items is required.")
+        currencies, total = set(), 0
+        for item in items:
+            price = item.get("price_data") or {}
+            if not (price.get("product_data") or {}).get("name"):
+                raise StripeFailure(400, "invalid_request_error", "product_data.name missing.")
+            currencies.add(price.get("currency"))
+            total += _int(price.get("unit_amount"), "unit_amount") * _int(
+                item.get("quantity"), "quantity")
+        if len(currencies) != 1:
+            raise StripeFailure(400, "invalid_request_error", "All items need one currency.")
+        now = int(time.time())
+        expires_at = _int(params.get("expires_at", now + MAX_SESSION_SECONDS), "expires_at")
+        if not MIN_SESSION_SECONDS <= expires_at - now <= MAX_SESSION_SECONDS:
+            raise StripeFailure(400, "invalid_request_error",
+                                "expires_at must be 30 minutes to 24 hours from now.")
+        for name in ("success_url", "cancel_url"):
+            if not str(params.get(name, "")).startswith(("http://", "https://")):
+                raise StripeFailure(400, "invalid_request_error", f"{name} must be a URL.")
+        session_id = _new_id("cs")
+        session = {
+            "id": session_id, "object": "checkout.session", "mode": "payment",
+            "livemode": False, "status": "open", "payment_status": "unpaid",
+            "amount_subtotal": total, "amount_total": total, "currency": currencies.pop(),
+            "client_reference_id": params.get("client_reference_id"),
+            "metadata": params.get("metadata") or {}, "expires_at": expires_at,
+            "created": now, "success_url": params["success_url"],
+            "cancel_url": params["cancel_url"],
+            "url": f"https://checkout.stripe.test/c/pay/{session_id}",
+            "payment_intent": None, "customer_details": None, "collected_information": None,
+            "_line_items": items,
+            "_shipping_countries": (params.get("shipping_address_collection") or {}).get(
+                "allowed_countries", []),
+        }
+        self.sessions[session_id] = session
+        return self._public(session)
+
+    def _retrieve_session(self, params, session_id):
+        return self._public(self._session(session_id))
+
+    def _expire_session(self, params, session_id):
+        session = self._session(session_id)
+        if session["status"] != "open":
+            raise StripeFailure(
+                400, "invalid_request_error",
+                f"Only Checkout Sessions with a status in [\"open\"] can be expired. This "
+                f"Checkout Session has a status of \"{session['status']}\".")
+        session["status"] = "expired"
+        return self._public(session)
+
+    def _create_refund(self, params):
+        intent = self.payment_intents.get(params.get("payment_intent"))
+        if intent is None or intent["status"] != "succeeded":
+            raise StripeFailure(400, "invalid_request_error", "No such payment_intent.",
+                                "resource_missing")
+        remaining = intent["amount"] - intent["amount_refunded"]
+        amount = _int(params.get("amount", remaining), "amount")
+        if amount <= 0 or amount > remaining:
+            raise StripeFailure(400, "invalid_request_error",
+                                f"Refund amount ({amount}) is greater than unrefunded "
+                                f"amount on charge ({remaining}).", "charge_already_refunded")
+        return self._refund(intent, amount, params.get("metadata") or {})
+
+    def _refund(self, intent, amount, metadata):
+        refund = {"id": _new_id("re"), "object": "refund", "amount": amount,
+                  "currency": intent["currency"], "payment_intent": intent["id"],
+                  "charge": intent["latest_charge"], "status": "succeeded",
+                  "metadata": metadata, "created": int(time.time())}
+        intent["amount_refunded"] += amount
+        self.refunds[refund["id"]] = refund
+        return copy.deepcopy(refund)
+
+    def _list_refunds(self, params):
+        data = [copy.deepcopy(r) for r in self.refunds.values()
+                if r["payment_intent"] == params.get("payment_intent")]
+        return {"object": "list", "url": "/v1/refunds", "has_more": False, "data": data}
+
+    # -- what happens on Stripe's side ---------------------------------------------------
+
+    def fail(self, *operations):
+        """Answer these operations (create_session, retrieve_session, expire_session,
+        create_refund, list_refunds) with a 500 until `recover()`."""
+        with self.lock:
+            self.failing.update(operations)
+
+    def recover(self):
+        with self.lock:
+            self.failing.clear()
+
+    def complete(self, session_id, *, paid=True, email="shopper@example.com", shipping=None):
+        """The shopper pays on the Stripe page (paid=False: an async method still pending)."""
+        shipping = shipping or {"name": "Ada Walker", "address": {
+            "line1": "12 Harbor Street", "line2": "", "city": "Portland", "state": "OR",
+            "postal_code": "97201", "country": "US"}}
+        with self.lock:
+            session = self._session(session_id)
+            assert session["status"] == "open", f"session is {session['status']}"
+            intent_id = _new_id("pi")
+            self.payment_intents[intent_id] = {
+                "id": intent_id, "amount": session["amount_total"],
+                "currency": session["currency"], "amount_refunded": 0,
+                "status": "succeeded" if paid else "processing",
+                "latest_charge": _new_id("ch"),
+            }
+            session.update(
+                status="complete", payment_status="paid" if paid else "unpaid",
+                payment_intent=intent_id,
+                customer_details={"email": email, "name": shipping["name"]},
+                collected_information={"shipping_details": shipping},
+            )
+            return self._public(session)
+
+    def settle(self, session_id, *, succeeded=True):
+        """An async payment method (a bank debit) finally succeeds or fails."""
+        with self.lock:
+            session = self._session(session_id)
+            intent = self.payment_intents[session["payment_intent"]]
+            intent["status"] = "succeeded" if succeeded else "canceled"
+            session["payment_status"] = "paid" if succeeded else "unpaid"
+            return self._public(session)
+
+    def expire(self, session_id):
+        """Stripe's own clock closes an open session."""
+        with self.lock:
+            return self._expire_session({}, session_id)
+
+    def session(self, session_id):
+        with self.lock:
+            return self._public(self._session(session_id))
+
+    def refund_in_dashboard(self, payment_intent, amount=None):
+        """Someone refunds by hand in the Stripe dashboard."""
+        with self.lock:
+            intent = self.payment_intents[payment_intent]
+            amount = amount or intent["amount"] - intent["amount_refunded"]
+            return self._refund(intent, amount, {})
+
+    def charge(self, payment_intent):
+        """The charge object Stripe sends with charge.refunded."""
+        with self.lock:
+            intent = self.payment_intents[payment_intent]
+            return {"id": intent["latest_charge"], "object": "charge",
+                    "payment_intent": intent["id"], "amount": intent["amount"],
+                    "amount_refunded": intent["amount_refunded"],
+                    "currency": intent["currency"],
+                    "refunded": intent["amount_refunded"] == intent["amount"]}
+
+    def refunds_for(self, payment_intent):
+        with self.lock:
+            return [copy.deepcopy(r) for r in self.refunds.values()
+                    if r["payment_intent"] == payment_intent]
+
+    def calls(self, method, path_prefix):
+        with self.lock:
+            return [r for r in self.requests if r[0] == method and r[1].startswith(path_prefix)]
+
+    # -- webhooks ---------------------------------------------------------------------
+
+    @staticmethod
+    def event(event_type, obj, event_id=None):
+        return {"id": event_id or _new_id("evt"), "object": "event", "type": event_type,
+                "api_version": "2025-06-30.basil", "created": int(time.time()),
+                "livemode": False, "pending_webhooks": 1, "data": {"object": obj}}
+
+    def sign(self, payload, *, secret=None, timestamp=None):
+        """The Stripe-Signature header for `payload`, computed as Stripe computes it."""
+        timestamp = int(time.time()) if timestamp is None else timestamp
+        mac = hmac.new((secret or self.webhook_secret).encode(),
+                       f"{timestamp}.{payload}".encode(), hashlib.sha256).hexdigest()
+        return f"t={timestamp},v1={mac}"
+
+    def deliver(self, client, event, *, secret=None, timestamp=None, signature=None):
+        """POST `event` to the shop's webhook, signed (or with the given signature)."""
+        payload = json.dumps(event)
+        header = signature if signature is not None else self.sign(
+            payload, secret=secret, timestamp=timestamp)
+        return client.post("/webhooks/stripe", data=payload,
+                           headers={"Stripe-Signature": header,
+                                    "Content-Type": "application/json; charset=utf-8"})
