@@ -12,9 +12,36 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
 
 from ..inventory.service import MAX_UNITS, STAFF_REASONS
+
+
+class WholeNumberField(IntegerField):
+    """An integer field with one clear message for text that is not a whole number."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0].strip():
+            try:
+                self.data = int(valuelist[0].strip())
+            except ValueError:
+                self.data = None
+                raise ValueError(f"Enter a whole number, not {valuelist[0][:20]!r}.") from None
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
+def _range(low, high):
+    return NumberRange(low, high, message=f"Enter a number from {low:,} to {high:,}.")
 
 
 class LoginForm(FlaskForm):
@@ -28,10 +55,10 @@ class LogoutForm(FlaskForm):
 
 
 class AdjustForm(FlaskForm):
-    delta = IntegerField(
+    delta = WholeNumberField(
         "Change in units on hand",
         validators=[InputRequired("Enter a whole number of units, e.g. 12 or -3."),
-                    NumberRange(-MAX_UNITS, MAX_UNITS)],
+                    _range(-MAX_UNITS, MAX_UNITS)],
         description="Positive adds units, negative removes them.",
     )
     reason = SelectField("Reason", choices=[SelectChoice(value, label)
@@ -41,14 +68,14 @@ class AdjustForm(FlaskForm):
 
 
 class CountForm(FlaskForm):
-    counted = IntegerField(
+    counted = WholeNumberField(
         "Units counted on the shelf",
         validators=[InputRequired("Enter the number of units you counted."),
-                    NumberRange(0, MAX_UNITS)],
+                    _range(0, MAX_UNITS)],
     )
-    expected = IntegerField(
+    expected = WholeNumberField(
         "On hand when you started counting",
-        validators=[InputRequired(), NumberRange(0, MAX_UNITS)],
+        validators=[InputRequired(), _range(0, MAX_UNITS)],
         description="Filled in from the page; if stock moved since, the count is refused.",
     )
     note = StringField("Note", validators=[Optional(), Length(max=500)])
