@@ -25,6 +25,7 @@ from ..database import transactional
 from ..exceptions import DomainError
 from ..extensions import db
 from ..inventory import service as inventory
+from ..mail import service as mail
 from ..models import utcnow
 from ..templating import money
 from . import gateways
@@ -167,11 +168,42 @@ def _when(moment):
 def queue_order_paid_email(order):
     """Queue the shopper's 'order paid' e-mail, inside the payment's transaction.
 
-    This is the one place the mail outbox plugs in, so the message is queued
-    exactly when an order becomes paid and only sent once that commits.
+    The outbox row commits with the payment or not at all, so the message
+    exists exactly when the order became paid.
     """
-    log.info("order %s paid: 'order paid' e-mail to be queued for %s", order.number,
-             order.email or "(no e-mail given)")
+    _queue_mail(order, mail.queue_order_paid, lines=_mail_lines(order),
+                subtotal=order.subtotal_cents, shipping=order.shipping_cents,
+                total=order.total_cents, currency=order.currency)
+
+
+def queue_order_shipped_email(order):
+    """Queue the shipping notice (carrier, tracking), inside the shipping transaction."""
+    _queue_mail(order, mail.queue_order_shipped, carrier=order.carrier,
+                tracking_number=order.tracking_number, lines=_mail_lines(order))
+
+
+def queue_order_cancelled_email(order, refund):
+    """Queue the cancellation notice, saying `refund` cents go back, inside the cancelling one."""
+    _queue_mail(order, mail.queue_order_cancelled, refund=refund, currency=order.currency,
+                reason=order.cancel_reason)
+
+
+def _mail_lines(order):
+    return [mail.Line(line.title, line.quantity, line.unit_price_cents, line.line_total_cents,
+                      detail=line.option_label, sku=line.sku) for line in order.lines]
+
+
+def _queue_mail(order, queue, **values):
+    # An odd or missing shopper address must never undo a payment, shipment or cancellation.
+    if not order.email:
+        log.warning("order %s has no e-mail address: no %s sent", order.number, queue.__name__)
+        return
+    try:
+        queue(to=order.email, order_number=order.number,
+              order_url=mail.public_url("checkout.order_page", token=order.token),
+              customer_name=order.shipping_name, **values)
+    except mail.MailError as error:
+        log.warning("order %s: no e-mail queued: %s", order.number, error.message)
 
 
 # -- reading orders -------------------------------------------------------------------
@@ -438,6 +470,7 @@ def _record_payment(order_id, state, actor, event):
                f"Payment of {money(state.amount_total, order.currency)} received.", actor)
         _flag(order, f"Paid after its hold had been released, and the stock was gone: "
               f"{short}. The payment is refunded automatically; tell the shopper.", actor)
+        queue_order_cancelled_email(order, refund=state.amount_total)
         return "refund_due"
     order.status = "paid"
     order.paid_at = utcnow()
@@ -726,6 +759,7 @@ def ship_order(order_id, carrier, tracking_number, *, actor):
     order.shipped_at = utcnow()
     order.carrier, order.tracking_number = carrier, tracking_number
     _event(order, "shipped", f"Shipped with {carrier}, tracking {tracking_number}.", actor)
+    queue_order_shipped_email(order)
     return order
 
 
@@ -741,6 +775,7 @@ def _cancel_paid(order_id, actor, reason):
     order.cancelled_at = utcnow()
     order.cancel_reason = reason or "Cancelled by the shop."
     _event(order, "cancelled", f"Cancelled and restocked. {reason}".strip(), actor)
+    queue_order_cancelled_email(order, refund=order.refund_owed_cents)
     return order
 
 
