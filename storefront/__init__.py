@@ -63,6 +63,7 @@ def register_blueprints(app):
     from .health import bp as health_bp
     from .staff import articles as _staff_articles  # noqa: F401  (marketing pages)
     from .staff import auth as staff_auth
+    from .staff import orders as _staff_orders  # noqa: F401  (fulfilment pages)
     from .staff.routes import bp as staff_bp
 
     app.register_blueprint(health_bp)
