@@ -2,9 +2,11 @@
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -290,3 +292,27 @@ def test_a_malformed_mail_url_stops_the_sender_with_a_clear_message(app, runner,
 def test_retry_needs_ids_or_all_failed(app, runner):
     result = runner.invoke(args=["mail", "retry"])
     assert result.exit_code == 2 and "--all-failed" in result.output
+
+
+def test_send_loop_delivers_new_messages_and_stops_cleanly_on_sigterm(app, smtp_server, queued,
+                                                                      database_url):
+    queued(1)
+    env = dict(os.environ, DATABASE_URL=database_url, MAIL_URL=smtp_server.url,
+               SECRET_KEY="process-test-secret", PUBLIC_URL="http://shop.test")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "mail", "send", "--loop",
+         "--interval", "0.5"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while len(smtp_server.handler.messages) < 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        queued(1, start=1)  # queued while the loop runs: the next pass takes it
+        while len(smtp_server.handler.messages) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    assert len(smtp_server.handler.messages) == 2, err
+    assert process.returncode == 0, err
+    assert "Sending to SMTP 127.0.0.1" in out and out.rstrip().endswith("Stopped.")
