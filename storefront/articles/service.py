@@ -501,8 +501,6 @@ class StaffRow:
     article: Article
     state: str
     clicks: int
-    orders: int = 0
-    revenue_cents: int = 0
 
 
 def staff_list(now=None):
