@@ -61,11 +61,20 @@ class DigestAlreadyQueued(mail.MailError):
                          "there is one a day.")
 
 
+class NoWarehouseStaff(mail.MailError):
+    code = "no_warehouse_staff"
+
+    def __init__(self):
+        super().__init__("No active warehouse staff to send the digest to. Create one with "
+                         "`flask staff create EMAIL --role warehouse`, or name recipients "
+                         "with --to.")
+
+
 @transactional
 def queue_low_stock_digest(to=None, day=None):
     """Queue the digest for `day` (today) to warehouse staff (or `to`); (message or None, rows).
 
-    Raises DigestAlreadyQueued when that day's digest exists.
+    Raises DigestAlreadyQueued when that day's digest exists, NoWarehouseStaff without recipients.
     """
     day = day or date.today()
     if mail.low_stock_digest_queued(day):
@@ -75,9 +84,7 @@ def queue_low_stock_digest(to=None, day=None):
         return None, rows
     recipients = list(to) if to else warehouse_addresses()
     if not recipients:
-        raise click.ClickException(
-            "No active warehouse staff to send the digest to. Create one with "
-            "`flask staff create EMAIL --role warehouse`, or name recipients with --to.")
+        raise NoWarehouseStaff()
     return mail.queue_low_stock_digest(to=recipients, rows=rows, day=day), rows
 
 

@@ -63,8 +63,8 @@ def send(loop, interval, batch):
             raise SystemExit(1)
         return
     stopping = []
-    # A stop request (Ctrl-C, or SIGTERM from a process manager) ends the loop
-    # between passes; a pass already running finishes its current message.
+    # SIGTERM from a process manager ends the loop between passes, so a pass
+    # never stops between sending a message and recording it.
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     click.echo(f"Sending to {transport.describe()} every {interval:g}s; Ctrl-C stops.")
     try:
