@@ -4,7 +4,12 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import database  # noqa: F401  (registers the SQLite connection settings)
+from . import (
+    database,  # noqa: F401  (registers the SQLite connection settings)
+    logs,
+    pagecache,
+    security,
+)
 from .config import ROOT, Config
 from .extensions import csrf, db, limiter, login_manager, migrate
 
@@ -28,6 +33,8 @@ def create_app(test_config=None):
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     import_models()
+    logs.init_app(app)
+    security.init_app(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -38,6 +45,7 @@ def create_app(test_config=None):
 
 def import_models():
     """Import every package's models so the metadata (and Alembic) sees all tables."""
+    from . import pagecache  # noqa: F401
     from .articles import models as _articles  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
     from .checkout import models as _checkout  # noqa: F401
@@ -48,8 +56,10 @@ def import_models():
 
 def register_extensions(app):
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     include_object=database.include_object)
     csrf.init_app(app)
+    pagecache.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
 
@@ -84,6 +94,7 @@ def register_errorhandlers(app):
 
 def register_commands(app):
     from .demo import demo_cli
+    from .deploy import check_deploy
     from .digests import low_stock_digest
     from .inventory.commands import inventory_cli
     from .mail.commands import mail_cli
@@ -92,10 +103,11 @@ def register_commands(app):
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(inventory_cli)
+    app.cli.add_command(staff_cli)
     mail_cli.add_command(low_stock_digest)
     app.cli.add_command(mail_cli)
-    app.cli.add_command(staff_cli)
     app.cli.add_command(shopify_cli)
+    app.cli.add_command(check_deploy)
 
 
 def register_template_helpers(app):

@@ -44,7 +44,8 @@ def test_memory_rate_limits_are_fine_with_one_worker():
 
 
 def test_command_lists_every_problem_and_exits_1(app, runner):
-    app.config.update(DEBUG=False, STRIPE_SECRET_KEY=None)
+    app.config.update(DEBUG=False, STRIPE_SECRET_KEY=None,
+                      SQLALCHEMY_DATABASE_URI="sqlite:////tmp/shop.sqlite3")
     result = runner.invoke(args=["check-deploy"])
     assert result.exit_code == 1
     assert "B001" in result.output and "P001" in result.output and "U00" in result.output

@@ -15,11 +15,15 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models import created_at_column, utcnow
+from ..pagecache import track as track_content
+from ..pagecache import version_part
 
 COMMENT_STATUSES = {
     "pending": "Waiting for approval",
@@ -174,3 +178,13 @@ class ArticleClick(db.Model):
         ForeignKey("product.id", ondelete="SET NULL"), index=True
     )
     created_at = created_at_column()
+
+
+track_content("articles", Article, ArticleTag, ArticleProduct, ArticleMention, Comment)
+
+
+@version_part
+def published_articles():
+    """Scheduled articles appear when their time comes, with no write: count what is out."""
+    return (select(func.count()).select_from(Article)
+            .where(Article.publish_at <= utcnow()).scalar_subquery())

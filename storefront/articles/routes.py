@@ -13,6 +13,7 @@ from flask import (
 )
 
 from ..extensions import limiter
+from ..pagecache import cached_page
 from . import service
 from .forms import CommentForm
 
@@ -44,18 +45,21 @@ def articles_mentioning(product_id):
 
 
 @bp.get("/blog")
+@cached_page
 def index():
     page = service.list_published(page=_page_arg())
     return render_template("articles/index.html", blog=page, absolute=absolute)
 
 
 @bp.get("/blog/tagged/<tag>")
+@cached_page
 def tagged(tag):
     page = service.list_published(page=_page_arg(), tag=tag[:60])
     return render_template("articles/index.html", blog=page, absolute=absolute)
 
 
 @bp.get("/blog/feed.atom")
+@cached_page
 def feed():
     link = get_template_attribute("articles/_products.html", "feed_link")
     entries = service.feed(lambda card, slug: link(card, absolute))
@@ -64,6 +68,7 @@ def feed():
 
 
 @bp.get("/sitemap.xml")
+@cached_page
 def sitemap():
     body = render_template("articles/sitemap.xml", entries=service.sitemap(),
                            absolute=absolute)
@@ -83,6 +88,7 @@ def _render_article(slug, form, status=200):
 
 
 @bp.get("/blog/<slug>")
+@cached_page
 def article(slug):
     return _render_article(slug, CommentForm())
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models import created_at_column
+from ..pagecache import track as track_content
 
 CATEGORIES = {
     "everyday": "Everyday shoes",
@@ -184,3 +185,6 @@ class Variant(db.Model):
 # PostgreSQL only: a GIN index over the search document (SQLite searches with LIKE).
 Index("ix_product_search", search_document(Product.__table__),
       postgresql_using="gin").ddl_if(dialect="postgresql")
+
+
+track_content("catalogue", Product, ProductImage, Variant, Feature, Tag, Size, Width, Colour)

@@ -2,17 +2,20 @@
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 
+from ..pagecache import cached_page
 from . import service
 
 bp = Blueprint("catalogue", __name__)
 
 
 @bp.get("/")
+@cached_page
 def home():
     return render_template("catalogue/home.html", cards=service.featured_cards())
 
 
 @bp.get("/products")
+@cached_page
 def products():
     filters = service.Filters.from_args(request.args)
     listing = service.list_products(filters)
@@ -25,11 +28,13 @@ def products():
 
 
 @bp.get("/products/<slug>.json")
+@cached_page
 def product_json(slug):
     return jsonify(service.product_json(slug))
 
 
 @bp.get("/products/<slug>")
+@cached_page
 def product(slug):
     choice = {k: request.args.get(k, "")[:40] for k in ("size", "width", "colour")}
     page = service.product_page(slug, choice)

@@ -15,11 +15,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from ..models import created_at_column
+from ..pagecache import version_part
 
 
 class StockLevel(db.Model):
@@ -90,3 +93,9 @@ class StockMovement(db.Model):
     @property
     def available_after(self):
         return self.on_hand_after - self.reserved_after - self.committed_after
+
+
+@version_part
+def stock_version():
+    """Every stock change appends a ledger row, so the newest id versions all stock."""
+    return select(func.coalesce(func.max(StockMovement.id), 0)).scalar_subquery()
