@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint setup clean
+.PHONY: run test lint setup clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 
 test: setup lint $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks need PostgreSQL (BENCH_DATABASE_URL, default the local test server) and wrk.
+bench: setup
+	$(BIN)/python benchmarks/pages.py
+	$(BIN)/python benchmarks/flash_sale.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -55,16 +55,39 @@ def demo_features():
     return db.session.scalars(select(Feature)).all()
 
 
-def has_articles():
-    """Whether this shop has a blog to benchmark."""
-    try:
-        from storefront.articles import demo as articles_demo
-    except ImportError:
-        return False
-    return hasattr(articles_demo, "bench_articles")
+@transactional
+def flash_sale_product(units=50):
+    """One published shoe with a single variant and `units` in stock; returns the variant."""
+    demo.load()
+    product = Product(slug="flash-sale-shoe", title="Flash Sale Walker", gender="unisex",
+                      category="walking", published=True, summary="Limited run.",
+                      description="A limited run for the flash sale benchmark.")
+    product.images = [ProductImage(path="img/products/sneaker-teal.svg", alt="Flash Sale Walker",
+                                   position=0)]
+    variant = Variant(sku="FLASH-9-M", price_cents=9900,
+                      size=db.session.scalars(select(Size).where(Size.label == "9")).one(),
+                      width=db.session.scalars(select(Width).where(Width.code == "M")).one(),
+                      colour=db.session.scalars(select(Colour).where(Colour.slug == "teal")).one())
+    product.variants.append(variant)
+    db.session.add(product)
+    db.session.flush()
+    inventory.open_stock(variant.id, units)
+    return variant.id
 
 
 def articles(count=50):
-    """Create `count` published articles with product cards; returns one slug to measure."""
-    from storefront.articles import demo as articles_demo
-    return articles_demo.bench_articles(count)
+    """Create `count` published articles, each with three product cards; returns a slug."""
+    from storefront.articles import service as articles_service
+    from storefront.models import utcnow
+
+    body = "\n\n".join(
+        f"## Part {i}\n\n" + "Walking well starts with the right shoe. " * 30
+        + f"\n\n[[product:bench-shoe-{i * 7}]]" for i in range(1, 4))
+    for n in range(count):
+        article = articles_service.save_article(None, articles_service.ArticleInput(
+            title=f"Walking guide {n}", slug=f"walking-guide-{n}",
+            summary="A benchmark article with product cards.", body=body,
+            tags="Guide, Walking", featured="bench-shoe-1, bench-shoe-2"))
+        article.publish_at = utcnow()
+    db.session.commit()
+    return "walking-guide-0"

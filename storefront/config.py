@@ -27,6 +27,8 @@ class Config:
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Off only for load tests from one address (benchmarks/flash_sale.py).
+    RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
     MAIL_URL = os.environ.get("MAIL_URL")
     MAIL_FROM = os.environ.get("MAIL_FROM")  # default: "<SHOP_NAME> <shop@PUBLIC_URL's host>"
     MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 10)
