@@ -99,9 +99,11 @@ def register_commands(app):
     from .inventory.commands import inventory_cli
     from .mail.commands import mail_cli
     from .shopify.commands import shopify_cli
-    from .staff.commands import staff_cli
+    from .staff.commands import staff_cli, stock_export, stock_import
 
     app.cli.add_command(demo_cli)
+    inventory_cli.add_command(stock_export)
+    inventory_cli.add_command(stock_import)
     app.cli.add_command(inventory_cli)
     app.cli.add_command(staff_cli)
     mail_cli.add_command(low_stock_digest)

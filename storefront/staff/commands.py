@@ -7,8 +7,9 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..exceptions import DomainError
-from . import demo, service
+from . import demo, service, stockfile
 from .models import ROLES
+from .warehouse import BatchRejected
 
 staff_cli = AppGroup("staff", help="Staff accounts and API tokens.")
 
@@ -82,3 +83,49 @@ def demo_logins():
     for email, role, password in rows:
         shown = password or "(changed since the demo load)"
         click.echo(f"  {role:<10} {email:<24} {shown}")
+
+
+# `flask inventory export|import`: the stock file speaks SKUs, which the catalogue owns,
+# so these commands live with the back office's stock-file code and join the
+# `inventory` group in the factory (inventory itself knows variants by id only).
+
+@click.command("export")
+@click.argument("file", type=click.File("w", encoding="utf-8", lazy=True), default="-")
+def stock_export(file):
+    """Write every variant's stock as CSV to FILE (standard output if omitted)."""
+    written = stockfile.write_export(file)
+    click.echo(f"Exported {written} variant(s).", err=True)
+
+
+@click.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--dry-run", is_flag=True, help="Show the changes without applying them.")
+def stock_import(file, dry_run):
+    """Set on hand from a CSV (sku, on_hand[, expected_on_hand], or Shopify's inventory
+    export): every row or none."""
+    try:
+        text = stockfile.decode(file.read())
+    except BatchRejected as refused:
+        raise click.ClickException(refused.message) from None
+    plan = stockfile.plan_import(text)
+    for problem in plan.problems:
+        click.echo(str(problem), err=True)
+    if not plan.ok:
+        raise click.ClickException(
+            f"Nothing was changed: {len(plan.problems)} row(s) need fixing (listed above).")
+    for change in plan.changes:
+        click.echo(f"line {change.line}: {change.sku} on hand {change.before.on_hand} -> "
+                   f"{change.on_hand} ({change.delta:+d})")
+    if dry_run:
+        click.echo(f"Dry run: {len(plan.changes)} variant(s) would change, "
+                   f"{plan.unchanged} row(s) already match. Nothing was changed.")
+        return
+    source = getattr(file, "name", "") or "stdin"
+    with click.progressbar(length=len(plan.changes), label="Applying", file=sys.stderr) as bar:
+        try:
+            result = stockfile.apply_import(text, actor="command line", source=source,
+                                            progress=bar.update)
+        except BatchRejected as refused:
+            raise click.ClickException(refused.message) from None
+    click.echo(f"Import {result.reference}: on hand set on {len(result.changes)} variant(s), "
+               f"{result.unchanged} row(s) already matched.")
