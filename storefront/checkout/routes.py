@@ -15,9 +15,10 @@ from flask import (
     url_for,
 )
 
+from ..articles.routes import SOURCE_ARTICLE_KEY
 from ..cart.routes import clear_cart, current_cart
 from ..errors import wants_json
-from ..extensions import csrf
+from ..extensions import csrf, limiter
 from . import gateways, service
 
 bp = Blueprint("checkout", __name__)
@@ -43,9 +44,12 @@ def _forget_pending(order):
         session.pop(PENDING_KEY, None)
         if order.status in ("paid", "shipped"):
             clear_cart()
+            # The article earned this sale; a later order needs a new visit to count.
+            session.pop(SOURCE_ARTICLE_KEY, None)
 
 
 @bp.post("/checkout")
+@limiter.limit(lambda: current_app.config["CHECKOUT_RATE_LIMIT"])
 def start():
     previous = session.get(PENDING_KEY)
     if previous:
@@ -54,7 +58,8 @@ def start():
             service.abandon_checkout(previous, actor="shopper (checked out again)")
         session.pop(PENDING_KEY, None)
     try:
-        order = service.start_checkout(current_cart(), _urls_for)
+        order = service.start_checkout(current_cart(), _urls_for,
+                                       session.get(SOURCE_ARTICLE_KEY))
     except (service.CheckoutError, service.PaymentUnavailable) as error:
         if wants_json():
             raise

@@ -17,9 +17,10 @@ from datetime import UTC, timedelta
 
 import stripe
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from ..articles.models import Article, ArticleClick
 from ..cart import service as cart_service
 from ..database import transactional
 from ..exceptions import DomainError
@@ -253,6 +254,23 @@ def order_history(order_id):
 
 # -- starting a checkout ------------------------------------------------------------
 
+def _known_article_id(value):
+    """`value` if it names an existing article, else None.
+
+    It comes from the shopper's session, which may outlive the article; a stale
+    or odd value must never stop a sale, so it is dropped rather than refused.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    try:
+        article_id = int(value)
+    except ValueError:
+        return None
+    if not 0 < article_id < 2**31:
+        return None
+    return db.session.scalar(select(Article.id).where(Article.id == article_id))
+
+
 def _shortage_message(shortages, names):
     parts = []
     for s in shortages:
@@ -266,7 +284,7 @@ def _shortage_message(shortages, names):
 
 
 @transactional
-def _open_order(cart, gateway_name, pay_by):
+def _open_order(cart, gateway_name, pay_by, source_article_id=None):
     """Create the pending order from the cart (prices from the database) and hold its stock."""
     view = cart_service.view(cart)
     if not view.lines:
@@ -279,6 +297,7 @@ def _open_order(cart, gateway_name, pay_by):
         currency=view.currency, subtotal_cents=view.subtotal, shipping_cents=0,
         total_cents=view.subtotal, gateway=gateway_name,
         hold_expires_at=pay_by + HOLD_GRACE, payment_expires_at=pay_by,
+        source_article_id=_known_article_id(source_article_id),
     )
     for line in view.lines:
         variant = line.variant
@@ -319,17 +338,19 @@ def _attach_session(order_id, session):
     return order
 
 
-def start_checkout(cart, urls_for):
+def start_checkout(cart, urls_for, source_article_id=None):
     """Open a pending order holding the cart's stock, then its payment session.
 
-    `urls_for(order)` gives the CheckoutUrls for that order. Returns the order.
-    Raises CartNotReady, StockShort (nothing held), PaymentUnavailable (hold released).
+    `urls_for(order)` gives the CheckoutUrls for that order; `source_article_id`
+    is the article the shopper came from (an unknown one is ignored). Returns the
+    order. Raises CartNotReady, StockShort (nothing held), PaymentUnavailable
+    (hold released).
     """
     gateway = gateways.get()
     now = utcnow()
     pay_by = now + timedelta(minutes=current_app.config["HOLD_MINUTES"])
     pay_by = gateway.session_expiry(pay_by, now)
-    order_id = _open_order(cart, gateway.name, pay_by)
+    order_id = _open_order(cart, gateway.name, pay_by, source_article_id)
     order = get_order(order_id)
     try:
         session = gateway.create_session(order, urls_for(order), order.payment_expires_at)
@@ -811,3 +832,72 @@ def add_order_note(order_id, note, *, actor):
     order = _lock_order(order_id)
     _event(order, "note", note[:2000], actor)
     return order
+
+
+# -- sales from articles --------------------------------------------------------------
+
+# Statuses in which an order's money stays with the shop. A cancelled order is
+# refunded (or flagged until it is), so it no longer counts, even if it was paid once.
+SALE_STATUSES = ("paid", "shipped")
+ARTICLE_SORTS = {"newest": "Newest first", "revenue": "Most revenue first",
+                 "orders": "Most orders first", "clicks": "Most clicks first"}
+
+
+@dataclass(frozen=True)
+class ArticleSales:
+    article: Article
+    state: str
+    clicks: int
+    orders: int
+    revenue: int  # cents, in the shop's currency
+
+
+@dataclass(frozen=True)
+class ArticleSalesReport:
+    rows: list
+    sort: str
+    currency: str
+
+    @property
+    def clicks(self):
+        return sum(row.clicks for row in self.rows)
+
+    @property
+    def orders(self):
+        return sum(row.orders for row in self.rows)
+
+    @property
+    def revenue(self):
+        return sum(row.revenue for row in self.rows)
+
+
+def article_sales(sort="newest", now=None):
+    """Every article with its product clicks, paid orders and revenue, in one query.
+
+    An order counts when it is paid or shipped, in the shop's currency, and came
+    from the article. `sort` is one of ARTICLE_SORTS; anything else means newest.
+    """
+    sort = sort if sort in ARTICLE_SORTS else "newest"
+    now = now or utcnow()
+    currency = current_app.config["SHOP_CURRENCY"]
+    clicks = (select(ArticleClick.article_id, func.count().label("n"))
+              .group_by(ArticleClick.article_id).subquery())
+    sales = (select(Order.source_article_id.label("article_id"),
+                    func.count().label("n"), func.sum(Order.total_cents).label("cents"))
+             .where(Order.source_article_id.is_not(None),
+                    Order.status.in_(SALE_STATUSES), Order.currency == currency)
+             .group_by(Order.source_article_id).subquery())
+    n_clicks = func.coalesce(clicks.c.n, 0)
+    n_orders = func.coalesce(sales.c.n, 0)
+    revenue = func.coalesce(sales.c.cents, 0)
+    newest = (Article.publish_at.desc().nulls_first(), Article.id.desc())
+    order_by = {"revenue": (revenue.desc(), n_orders.desc(), n_clicks.desc()),
+                "orders": (n_orders.desc(), revenue.desc(), n_clicks.desc()),
+                "clicks": (n_clicks.desc(), n_orders.desc(), revenue.desc())}
+    query = (select(Article, n_clicks, n_orders, revenue)
+             .outerjoin(clicks, clicks.c.article_id == Article.id)
+             .outerjoin(sales, sales.c.article_id == Article.id)
+             .order_by(*order_by.get(sort, ()), *newest))
+    rows = [ArticleSales(article, article.state(now), int(c), int(o), int(r))
+            for article, c, o, r in db.session.execute(query).unique().all()]
+    return ArticleSalesReport(rows, sort, currency)

@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..articles import service as articles
 from ..articles.models import COMMENT_STATUSES
+from ..checkout import service as checkout
 from .auth import add_nav_link, role_required
 from .routes import bp
 
@@ -83,8 +84,9 @@ def _preview_html(body):
 @bp.get("/articles", endpoint="articles")
 @role_required(*ROLES)
 def articles_list():
-    return render_template("staff/articles.html", rows=articles.staff_list(),
-                           action_form=ActionForm())
+    report = checkout.article_sales(request.args.get("sort", "newest"))
+    return render_template("staff/articles.html", report=report, rows=report.rows,
+                           sorts=checkout.ARTICLE_SORTS, action_form=ActionForm())
 
 
 def _editor(form, article=None, status=200):
