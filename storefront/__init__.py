@@ -51,6 +51,7 @@ def import_models():
     from .checkout import models as _checkout  # noqa: F401
     from .inventory import models as _inventory  # noqa: F401
     from .mail import models as _mail  # noqa: F401
+    from .notices import models as _notices  # noqa: F401
     from .staff import models as _staff  # noqa: F401
 
 
@@ -71,8 +72,10 @@ def register_blueprints(app):
     from .catalogue.routes import bp as catalogue_bp
     from .checkout.routes import bp as checkout_bp
     from .health import bp as health_bp
+    from .notices.routes import bp as notices_bp
     from .staff import articles as _staff_articles  # noqa: F401  (marketing pages)
     from .staff import auth as staff_auth
+    from .staff import notices as _staff_notices  # noqa: F401  (waiting demand)
     from .staff import orders as _staff_orders  # noqa: F401  (fulfilment pages)
     from .staff.routes import bp as staff_bp
 
@@ -81,6 +84,7 @@ def register_blueprints(app):
     app.register_blueprint(articles_bp)
     app.register_blueprint(cart_bp)
     app.register_blueprint(checkout_bp)
+    app.register_blueprint(notices_bp)
     staff_auth.init_app(app)
     app.register_blueprint(staff_bp)
     app.register_blueprint(api_bp)
@@ -98,6 +102,7 @@ def register_commands(app):
     from .digests import low_stock_digest
     from .inventory.commands import inventory_cli
     from .mail.commands import mail_cli
+    from .notices.commands import notices_cli
     from .shopify.commands import shopify_cli
     from .staff.commands import staff_cli, stock_export, stock_import
 
@@ -109,6 +114,7 @@ def register_commands(app):
     mail_cli.add_command(low_stock_digest)
     app.cli.add_command(mail_cli)
     app.cli.add_command(shopify_cli)
+    app.cli.add_command(notices_cli)
     app.cli.add_command(check_deploy)
 
 

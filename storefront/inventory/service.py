@@ -173,6 +173,32 @@ def _lines(lines):
     return [(int(vid), _quantity(q)) for vid, q in sorted(lines.items())]
 
 
+# -- after-change hooks -------------------------------------------------------------
+#
+# Packages above inventory (back-in-stock notices) need to know when a variant
+# becomes available again, whatever caused it; inventory must not import them,
+# so they register a callback here. The hot path pays one comparison.
+
+_on_available = []
+
+
+def on_available(callback):
+    """Call `callback(variant_id, available_before, available_after)` inside the changing
+    transaction whenever a variant's available units go from 0 to more than 0."""
+    _on_available.append(callback)
+    return callback
+
+
+def _announce(levels, available_delta):
+    if _on_available and available_delta > 0:
+        after = levels.on_hand - levels.reserved - levels.committed
+        before = after - available_delta
+        if before <= 0 < after:
+            for callback in _on_available:
+                callback(levels.variant_id, max(before, 0), after)
+    return levels
+
+
 # -- the one primitive ------------------------------------------------------------
 
 def _apply(variant_id, reason, *, on_hand=0, reserved=0, committed=0, actor="system",
@@ -220,7 +246,8 @@ def _apply(variant_id, reason, *, on_hand=0, reserved=0, committed=0, actor="sys
             idempotency_key=idempotency_key,
         )
     )
-    return Levels(variant_id, row.on_hand, row.reserved, row.committed)
+    return _announce(Levels(variant_id, row.on_hand, row.reserved, row.committed),
+                     on_hand - reserved - committed)
 
 
 def _current(variant_id):

@@ -238,9 +238,22 @@ def queue_back_in_stock(*, to, product_title, variant_label, product_url, unsubs
     return queue(
         "back_in_stock", to, f"{product_title} is back in stock",
         dedupe_key=dedupe_key,
-        headers={"List-Unsubscribe": f"<{unsubscribe_url}>"},
+        # RFC 8058: mail clients may unsubscribe with one POST to the link, no page shown.
+        headers={"List-Unsubscribe": f"<{unsubscribe_url}>",
+                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
         context={"product_title": product_title, "variant_label": variant_label,
                  "product_url": absolute(product_url), "unsubscribe_url": unsubscribe_url},
+    )
+
+
+def queue_back_in_stock_confirm(*, to, product_title, variant_label, confirm_url,
+                                unsubscribe_url):
+    """Queue the link that confirms a back-in-stock sign-up (double opt-in)."""
+    return queue(
+        "back_in_stock_confirm", to, f"Confirm: tell me when {product_title} is back",
+        context={"product_title": product_title, "variant_label": variant_label,
+                 "confirm_url": absolute(confirm_url),
+                 "unsubscribe_url": absolute(unsubscribe_url)},
     )
 
 

@@ -18,6 +18,7 @@ from ..exceptions import DomainError
 from ..extensions import limiter
 from ..inventory.service import STAFF_REASONS
 from ..models import utcnow
+from ..notices import service as notices
 from . import service, stockfile, warehouse
 from .auth import ANY_STAFF, role_required, safe_next
 from .forms import (
@@ -111,7 +112,7 @@ def _variant_page(variant_id, status=200, adjust_form=None, count_form=None,
     if count_form is None:
         count_form = CountForm(formdata=None, expected=page["levels"].on_hand)
     return render_template(
-        "staff/variant.html", **page,
+        "staff/variant.html", **page, demand=notices.demand_for(variant_id),
         adjust_form=adjust_form or AdjustForm(formdata=None),
         count_form=count_form, adjust_error=adjust_error, count_error=count_error,
     ), status

@@ -1,0 +1,1 @@
+"""Back-in-stock notices: double opt-in sign-ups per variant, one notice when stock returns."""
