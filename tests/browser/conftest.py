@@ -7,16 +7,11 @@ except in CI (CI=true), where they are mandatory and a missing piece fails.
 
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from flask_migrate import stamp
-from werkzeug.serving import make_server
 
-from storefront import create_app
-from storefront.extensions import db
-from tests.conftest import base_config
+from tests.browser.steps import load_demo, start_shop
 
 HERE = Path(__file__).resolve().parent
 AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
@@ -66,15 +61,8 @@ def browser():
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
     """The shop served on a free localhost port, on its own SQLite database."""
-    path = tmp_path_factory.mktemp("live") / "shop.sqlite3"
-    app = create_app(base_config(f"sqlite:///{path}") | {"TESTING": False})
-    with app.app_context():
-        db.create_all()
-        stamp()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
+    app, url, server = start_shop(tmp_path_factory.mktemp("live") / "shop.sqlite3")
+    yield app, url
     server.shutdown()
 
 
@@ -82,12 +70,7 @@ def live_app(tmp_path_factory):
 def shop(live_app):
     """A freshly loaded demo shop for each test; yields (app, base_url)."""
     app, url = live_app
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        stamp()
-        app.test_cli_runner().invoke(args=["demo", "load"], catch_exceptions=False)
-        db.session.remove()
+    load_demo(app)
     return app, url
 
 
