@@ -29,6 +29,9 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # Off only for load tests from one address (benchmarks/flash_sale.py).
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
+    # Per client address; generous for a shopper, a wall for a script hammering stock holds.
+    CART_RATE_LIMIT = os.environ.get("CART_RATE_LIMIT", "30 per minute")
+    CHECKOUT_RATE_LIMIT = os.environ.get("CHECKOUT_RATE_LIMIT", "10 per minute")
     MAIL_URL = os.environ.get("MAIL_URL")
     MAIL_FROM = os.environ.get("MAIL_FROM")  # default: "<SHOP_NAME> <shop@PUBLIC_URL's host>"
     MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 10)

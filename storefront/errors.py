@@ -72,7 +72,8 @@ def init_app(app):
             405: "That action is not possible on this page.",
             400: error.description or "The request could not be understood.",
             413: "What you sent is too large.",
-            429: "Too many attempts. Please wait a moment and try again.",
+            429: "Too many requests from your connection in a short time. "
+                 "Please wait a minute, then try again.",
         }
         return _error(error.code, error.name, messages.get(error.code, error.description))
 

@@ -2,6 +2,7 @@
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     has_request_context,
     jsonify,
@@ -13,10 +14,13 @@ from flask import (
 )
 
 from ..errors import wants_json
+from ..extensions import limiter
 from . import service
 
 bp = Blueprint("cart", __name__)
 SESSION_KEY = "cart"
+# Adding and changing lines share one budget per address (CART_RATE_LIMIT).
+cart_limit = limiter.shared_limit(lambda: current_app.config["CART_RATE_LIMIT"], scope="cart")
 
 
 def current_cart():
@@ -75,6 +79,7 @@ def _refused(error, back_to):
 
 
 @bp.post("/cart/add")
+@cart_limit
 def add():
     data = _input()
     back_to = url_for("cart.show")
@@ -91,6 +96,7 @@ def add():
 
 
 @bp.post("/cart/update")
+@cart_limit
 def update():
     data = _input()
     try:
