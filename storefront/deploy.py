@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 
 from .gunicorn_settings import default_workers
+from .mail.transport import MailUrlError, parse_mail_url
 
 WEAK_SECRETS = {"dev", "secret", "changeme", "change-me", "x", "test", "development"}
 
@@ -65,13 +66,35 @@ def find_problems(config, environ=os.environ):
     elif not public_url.startswith("https://"):
         problems.append(Problem("U002", "PUBLIC_URL is not HTTPS: payments and logins must "
                                         "travel encrypted, and secure cookies need it."))
+    mail_url = config.get("MAIL_URL")
+    if mail_url:
+        try:
+            parse_mail_url(mail_url)
+        except MailUrlError as error:
+            problems.append(Problem("M002", str(error)))
     return problems
+
+
+def find_warnings(config):
+    """Settings that are safe but probably not what a live shop wants, as Problems."""
+    warnings = []
+    # A warning, not a problem: without MAIL_URL nothing unsafe happens and the shop still
+    # sells; e-mail is kept in instance/outbox instead of reaching shoppers and staff.
+    if not config.get("MAIL_URL"):
+        warnings.append(Problem("M001", "MAIL_URL is not set: order confirmations and staff "
+                                        "e-mail are saved to instance/outbox, not sent. Set "
+                                        "MAIL_URL=smtp://user:password@host:587?tls=1."))
+    return warnings
 
 
 @click.command("check-deploy")
 @with_appcontext
 def check_deploy():
-    """Check the current settings for production; exit 1 listing every problem."""
+    """Check the current settings for production; exit 1 listing every problem.
+
+    Warnings are listed too but do not fail the check."""
+    for warning in find_warnings(current_app.config):
+        click.echo(f"{warning.code} (warning): {warning.message}", err=True)
     problems = find_problems(current_app.config)
     for problem in problems:
         click.echo(f"{problem.code}: {problem.message}", err=True)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from storefront.deploy import find_problems
+from storefront.deploy import find_problems, find_warnings
 
 GOOD = {
     "DEBUG": False,
@@ -34,6 +34,7 @@ def test_a_sound_configuration_passes():
     ({"RATELIMIT_STORAGE_URI": "memory://"}, "R001"),
     ({"PUBLIC_URL": ""}, "U001"),
     ({"PUBLIC_URL": "http://shop.example"}, "U002"),
+    ({"MAIL_URL": "http://mail.example"}, "M002"),
 ])
 def test_each_unsafe_setting_is_reported(change, code):
     assert codes(GOOD | change) == [code]
@@ -56,4 +57,19 @@ def test_command_passes_for_production_settings(app, runner, monkeypatch):
     app.config.update(GOOD)
     result = runner.invoke(args=["check-deploy"])
     assert result.exit_code == 0, result.output
+    assert "No problems found" in result.output
+
+
+def test_missing_mail_url_is_a_warning_not_a_problem():
+    assert [w.code for w in find_warnings(GOOD)] == ["M001"]
+    assert find_warnings(GOOD | {"MAIL_URL": "smtp://shop:pw@mail.example:587?tls=1"}) == []
+    assert codes(GOOD | {"MAIL_URL": "smtp://shop:pw@mail.example:587?tls=1"}) == []
+
+
+def test_command_shows_the_mail_warning_and_still_passes(app, runner, monkeypatch):
+    monkeypatch.setenv("WEB_CONCURRENCY", "4")
+    app.config.update(GOOD | {"MAIL_URL": None})
+    result = runner.invoke(args=["check-deploy"])
+    assert result.exit_code == 0, result.output
+    assert "M001 (warning): MAIL_URL is not set" in result.output
     assert "No problems found" in result.output
