@@ -30,6 +30,7 @@ run: setup .env
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/bandit --quiet --recursive storefront
 
 # axe-core for the browser accessibility tests comes from npm; without npm those
 # tests are skipped (and CI, which has npm, fails if it is missing).

@@ -242,7 +242,7 @@ def load(progress=None):
                 for i, c in enumerate(spec["colours"])
             ]
         existing = {v.sku for v in product.variants}
-        rng = random.Random(spec["slug"])  # noqa: S311 (repeatable demo stock, not secrets)
+        rng = random.Random(spec["slug"])  # noqa: S311 (repeatable demo stock, not secrets)  # nosec B311
         for colour in spec["colours"]:
             for size in spec["sizes"]:
                 for width in spec["widths"]:

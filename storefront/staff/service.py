@@ -15,7 +15,7 @@ from .models import ROLES, ApiToken, StaffUser, new_session_nonce
 MIN_PASSWORD_LENGTH = 12
 # Long enough for any passphrase, short enough that hashing it is no denial of service.
 MAX_PASSWORD_LENGTH = 256
-TOKEN_PREFIX = "sft_"  # noqa: S105 (a marker, not a secret)
+TOKEN_PREFIX = "sft_"  # noqa: S105 (a marker, not a secret)  # nosec B105
 # Checked when the e-mail is unknown, so a wrong address takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0000")
 
