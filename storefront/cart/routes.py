@@ -89,7 +89,12 @@ def add():
         if link:
             back_to = url_for("catalogue.product", **link)
         quantity = service.parse_quantity(data.get("quantity", 1))
-        cart, message = service.add(current_cart(), variant_id, quantity)
+        right_variant_id = service.parse_right_variant_id(data.get("right_variant_id"))
+        if right_variant_id is None:
+            cart, message = service.add(current_cart(), variant_id, quantity)
+        else:
+            cart, message = service.add_pair(current_cart(), variant_id, right_variant_id,
+                                             quantity)
     except service.CartError as error:
         return _refused(error, back_to)
     return _changed(cart, message)
@@ -102,7 +107,8 @@ def update():
     try:
         variant_id = service.parse_variant_id(data.get("variant_id"))
         quantity = service.parse_quantity(data.get("quantity"), allow_zero=True)
-        cart, message = service.update(current_cart(), variant_id, quantity)
+        right_variant_id = service.parse_right_variant_id(data.get("right_variant_id"))
+        cart, message = service.update(current_cart(), variant_id, quantity, right_variant_id)
     except service.CartError as error:
         return _refused(error, url_for("cart.show"))
     return _changed(cart, message)

@@ -1,4 +1,8 @@
-"""The cart: a {variant_id: quantity} mapping kept in the signed session cookie.
+"""The cart: a {line key: quantity} mapping kept in the signed session cookie.
+
+A line key is a variant id, or for a mismatched pair (a different size or width
+for each foot) the tuple (left variant id, right variant id); the session
+stores the tuple as "left:right".
 
 Nothing about the cart is stored on the server. Every function here takes the
 mapping and returns a new one, so the views own the session and the rules
@@ -59,20 +63,44 @@ class CartFull(CartError):
 
 @dataclass
 class CartLine:
-    """One line as the shopper sees it, priced and checked against live stock."""
+    """One line as the shopper sees it, priced and checked against live stock.
+
+    A mismatched pair has a `right_variant`; `available` is then the pairs that
+    can be made from both variants.
+    """
 
     variant_id: int
     quantity: int
     variant: object | None
     available: int
+    right_variant_id: int | None = None
+    right_variant: object | None = None
+
+    @property
+    def is_pair(self):
+        return self.right_variant_id is not None
+
+    @property
+    def key(self):
+        return (self.variant_id, self.right_variant_id) if self.is_pair else self.variant_id
+
+    @property
+    def form_id(self):
+        if self.is_pair:
+            return f"{self.variant_id}-{self.right_variant_id}"
+        return str(self.variant_id)
 
     @property
     def orderable(self):
-        return self.variant is not None
+        return self.variant is not None and (not self.is_pair or self.right_variant is not None)
 
     @property
     def unit_price(self):
-        return self.variant.price_cents if self.variant else 0
+        if not self.orderable:
+            return 0
+        if self.is_pair:  # a mismatched pair costs what the dearer of its two shoes costs
+            return max(self.variant.price_cents, self.right_variant.price_cents)
+        return self.variant.price_cents
 
     @property
     def line_total(self):
@@ -81,7 +109,7 @@ class CartLine:
     @property
     def problem(self):
         """Why this line blocks checkout: unavailable, sold_out, short, or None."""
-        if self.variant is None:
+        if not self.orderable:
             return "unavailable"
         if self.available <= 0:
             return "sold_out"
@@ -118,7 +146,24 @@ class CartLine:
                 "width": self.variant.width.code,
                 "colour": self.variant.colour.name,
             }
+        if self.is_pair:
+            data["right_variant_id"] = self.right_variant_id
+            if self.right_variant is not None:
+                data |= {"right_sku": self.right_variant.sku,
+                         "right_size": self.right_variant.size.label,
+                         "right_width": self.right_variant.width.code}
         return data
+
+    @property
+    def label(self):
+        """The option as the shopper chose it; a pair names each foot."""
+        if not self.orderable:
+            return ""
+        if self.is_pair:
+            left, right = self.variant, self.right_variant
+            return (f"Left size {left.size.label} {left.width.label}, right size "
+                    f"{right.size.label} {right.width.label}, {left.colour.name}")
+        return self.variant.label
 
 
 @dataclass
@@ -162,13 +207,16 @@ def load(raw):
     if not isinstance(raw, dict):
         return cart
     cap = line_cap()
-    for key, value in raw.items():
+    for raw_key, value in raw.items():
         try:
-            variant_id = int(key)
+            parts = [int(part) for part in str(raw_key).split(":")]
         except (TypeError, ValueError):
             continue
+        if len(parts) > 2:
+            continue
+        key = parts[0] if len(parts) == 1 else tuple(parts)
         if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= cap:
-            cart[variant_id] = value
+            cart[key] = value
         if len(cart) >= MAX_LINES:
             break
     return cart
@@ -176,7 +224,30 @@ def load(raw):
 
 def dump(cart):
     """The cart as the session stores it (JSON object keys are strings)."""
-    return {str(variant_id): quantity for variant_id, quantity in sorted(cart.items())}
+    return {_key_text(key): quantity for key, quantity in sorted(cart.items(), key=_key_order)}
+
+
+def _key_text(key):
+    return f"{key[0]}:{key[1]}" if isinstance(key, tuple) else str(key)
+
+
+def _key_order(item):
+    key = item[0]
+    return key if isinstance(key, tuple) else (key, 0)
+
+
+def _variant_ids(cart):
+    ids = set()
+    for key in cart:
+        ids.update(key if isinstance(key, tuple) else (key,))
+    return ids
+
+
+def pair_units(left_id, right_id, pairs):
+    """{variant_id: units} that `pairs` mismatched pairs take from stock."""
+    units = {left_id: pairs}
+    units[right_id] = units.get(right_id, 0) + pairs
+    return units
 
 
 def item_count(cart):
@@ -213,13 +284,22 @@ def parse_quantity(raw, *, allow_zero=False):
 
 def view(cart):
     """Price the cart from the database and check each line against live stock."""
-    variants = catalogue.variants_by_id(cart)
+    variants = catalogue.variants_by_id(_variant_ids(cart))
     stock = inventory.levels(variants)
+
+    def units(variant_id):
+        return stock[variant_id].available if variant_id in variants and variant_id in stock else 0
+
     lines = []
-    for variant_id, quantity in cart.items():
-        variant = variants.get(variant_id)
-        available = stock[variant_id].available if variant and variant_id in stock else 0
-        lines.append(CartLine(variant_id, quantity, variant, available))
+    for key, quantity in cart.items():
+        if isinstance(key, tuple):
+            left, right = key
+            available = (units(left) // 2 if left == right
+                         else min(units(left), units(right)))
+            lines.append(CartLine(left, quantity, variants.get(left), available,
+                                  right, variants.get(right)))
+            continue
+        lines.append(CartLine(key, quantity, variants.get(key), units(key)))
     lines.sort(key=lambda line: (line.title, line.variant_id))
     return CartView(lines, current_app.config["SHOP_CURRENCY"])
 
@@ -267,8 +347,85 @@ def add(cart, variant_id, quantity):
     return updated, f"Added {quantity} {noun} of {_describe(variant)} to your cart."
 
 
-def update(cart, variant_id, quantity):
+class PairNotAllowed(CartError):
+    code = "mismatched_pair_refused"
+
+
+def parse_right_variant_id(raw):
+    """The right foot's variant id of a mismatched pair, or None for an ordinary line."""
+    if raw is None or str(raw).strip() == "":
+        return None
+    return parse_variant_id(raw)
+
+
+def _pair_name(left, right):
+    return (f"{left.product.title} (left size {left.size.label} {left.width.label}, "
+            f"right size {right.size.label} {right.width.label}, {left.colour.name})")
+
+
+def _sellable_pair(left_id, right_id):
+    """Both published variants of one product that sells mismatched pairs, in one colour,
+    and how many pairs their stock makes; raises UnknownCartVariant or PairNotAllowed."""
+    variants = catalogue.variants_by_id({left_id, right_id})
+    left, right = variants.get(left_id), variants.get(right_id)
+    if left is None or right is None:
+        raise UnknownCartVariant("That item is not for sale. It may have been withdrawn.")
+    if left.product_id != right.product_id or not left.product.allows_mismatched:
+        raise PairNotAllowed(
+            f"{left.product.title} cannot be bought with a different size for each foot.")
+    if left.colour_id != right.colour_id:
+        raise PairNotAllowed("Both shoes of a pair must be the same colour.")
+    stock = inventory.levels({left_id, right_id})
+
+    def units(vid):
+        return stock[vid].available if vid in stock else 0
+
+    pairs = units(left_id) // 2 if left_id == right_id else min(units(left_id), units(right_id))
+    return left, right, pairs
+
+
+def _check_pair_stock(left, right, quantity, pairs, already=0):
+    if pairs <= 0:
+        short = [v for v in (left, right)
+                 if (inventory.levels([v.id]).get(v.id) or inventory.Levels(v.id, 0, 0, 0)
+                     ).available <= 0] or [left]
+        foot = " and ".join(
+            ("left" if v is left else "right") + f" size {v.size.label} {v.width.label}"
+            for v in short)
+        raise NotEnoughStock(f"{left.product.title}: the {foot} is sold out, so that pair "
+                             f"cannot be made. Nothing was added.", 0)
+    if quantity > pairs:
+        have = f" You already have {already} in your cart." if already else ""
+        raise NotEnoughStock(f"Only {pairs} of {_pair_name(left, right)} can be made from "
+                             f"stock, so you cannot have {quantity}.{have}", pairs)
+
+
+def add_pair(cart, left_id, right_id, quantity):
+    """Add `quantity` mismatched pairs as one line; returns (new cart, message).
+
+    Raises CartError (nothing changed) when the product does not allow it,
+    the colours differ, or either side is short.
+    """
+    left, right, pairs = _sellable_pair(left_id, right_id)
+    key = (left_id, right_id)
+    already = cart.get(key, 0)
+    wanted = already + quantity
+    cap = line_cap()
+    if wanted > cap:
+        raise InvalidCartQuantity(f"You can have at most {cap} of one item in your cart; "
+                                  f"you already have {already} of {_pair_name(left, right)}.")
+    if key not in cart and len(cart) >= MAX_LINES:
+        raise CartFull(f"Your cart holds at most {MAX_LINES} different items.")
+    _check_pair_stock(left, right, wanted, pairs, already)
+    noun = "pair" if quantity == 1 else "pairs"
+    message = f"Added {quantity} {noun} of {_pair_name(left, right)} to your cart."
+    return dict(cart) | {key: wanted}, message
+
+
+def update(cart, variant_id, quantity, right_variant_id=None):
     """Set a line's quantity (0 removes it); returns (new cart, message). Raises CartError."""
+    if right_variant_id is not None:
+        return _update_pair(cart, (variant_id, right_variant_id), quantity)
     if variant_id not in cart:
         raise NotInCart("That item is not in your cart any more.")
     if quantity == 0:
@@ -280,6 +437,17 @@ def update(cart, variant_id, quantity):
     _check_stock(variant, quantity, available)
     updated = dict(cart) | {variant_id: quantity}
     return updated, f"{_describe(variant)}: quantity is now {quantity}."
+
+
+def _update_pair(cart, key, quantity):
+    if key not in cart:
+        raise NotInCart("That item is not in your cart any more.")
+    if quantity == 0:
+        return ({k: v for k, v in cart.items() if k != key},
+                "Removed the pair from your cart.")
+    left, right, pairs = _sellable_pair(*key)
+    _check_pair_stock(left, right, quantity, pairs)
+    return dict(cart) | {key: quantity}, f"{_pair_name(left, right)}: quantity is now {quantity}."
 
 
 def product_link_args(variant_id):

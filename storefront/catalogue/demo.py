@@ -198,6 +198,11 @@ def _sku(spec, size, width, colour):
     return f"{prefix}-{size.replace('.', '')}-{width}-{colour[:3].upper()}"
 
 
+# Sold as mismatched pairs as well: brace wearers often need a larger or wider shoe on
+# the braced side.
+MISMATCHED_PAIRS = {"tessa-easy-entry-sneaker", "harbor-afo-walker"}
+
+
 @transactional
 def load(progress=None):
     """Create or update the demo catalogue; returns (products_created, variants_created)."""
@@ -229,6 +234,7 @@ def load(progress=None):
         product.featured = spec["featured"]
         product.published = True
         product.low_stock_threshold = 5
+        product.allows_mismatched = spec["slug"] in MISMATCHED_PAIRS
         product.seo_title = f"{spec['title']} | adaptive {spec['category']} shoes"
         product.seo_description = spec["summary"]
         product.tags = [tags[t.lower().replace(" ", "-")] for t in spec["tags"]]

@@ -112,6 +112,9 @@ class Product(db.Model):
     seo_description: Mapped[str | None] = mapped_column(String(300))
     low_stock_threshold: Mapped[int] = mapped_column(Integer, default=5)
     fit_notes: Mapped[str] = mapped_column(Text, default="")
+    # Sold as mismatched pairs too: a different size or width for each foot, one colour.
+    allows_mismatched: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                    server_default=text("false"))
     created_at = created_at_column()
 
     features: Mapped[list[Feature]] = relationship(secondary=product_feature,

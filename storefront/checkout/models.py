@@ -110,8 +110,10 @@ class Order(db.Model):
         """{variant_id: quantity} for the inventory service."""
         lines = {}
         for line in self.lines:
-            if line.variant_id is not None:
-                lines[line.variant_id] = lines.get(line.variant_id, 0) + line.quantity
+            # One unit of each shoe per mismatched pair; both feet alike is 2 units of one.
+            for variant_id in (line.variant_id, line.right_variant_id if line.is_pair else None):
+                if variant_id is not None:
+                    lines[variant_id] = lines.get(variant_id, 0) + line.quantity
         return lines
 
     @property
@@ -168,6 +170,13 @@ class OrderLine(db.Model):
     size: Mapped[str] = mapped_column(String(10))
     width: Mapped[str] = mapped_column(String(40))
     colour: Mapped[str] = mapped_column(String(40))
+    # A mismatched pair: the fields above are the left shoe, these the right one.
+    right_variant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("variant.id", ondelete="SET NULL"), index=True
+    )
+    right_sku: Mapped[str | None] = mapped_column(String(64))
+    right_size: Mapped[str | None] = mapped_column(String(10))
+    right_width: Mapped[str | None] = mapped_column(String(40))
     unit_price_cents: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
     line_total_cents: Mapped[int] = mapped_column(Integer)
@@ -175,7 +184,14 @@ class OrderLine(db.Model):
     order: Mapped[Order] = relationship(back_populates="lines")
 
     @property
+    def is_pair(self):
+        return self.right_sku is not None
+
+    @property
     def option_label(self):
+        if self.is_pair:
+            return (f"Left size {self.size}, {self.width}; right size {self.right_size}, "
+                    f"{self.right_width}; {self.colour}")
         return f"Size {self.size}, {self.width}, {self.colour}"
 
 

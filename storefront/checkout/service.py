@@ -300,13 +300,16 @@ def _open_order(cart, gateway_name, pay_by, source_article_id=None):
         source_article_id=_known_article_id(source_article_id),
     )
     for line in view.lines:
-        variant = line.variant
+        variant, right = line.variant, line.right_variant
         order.lines.append(OrderLine(
             variant_id=variant.id, product_slug=variant.product.slug,
             title=variant.product.title, sku=variant.sku, size=variant.size.label,
             width=variant.width.label, colour=variant.colour.name,
-            unit_price_cents=variant.price_cents, quantity=line.quantity,
-            line_total_cents=variant.price_cents * line.quantity,
+            right_variant_id=right.id if right else None, right_sku=right.sku if right else None,
+            right_size=right.size.label if right else None,
+            right_width=right.width.label if right else None,
+            unit_price_cents=line.unit_price, quantity=line.quantity,
+            line_total_cents=line.line_total,
         ))
     db.session.add(order)
     db.session.flush()
@@ -314,7 +317,11 @@ def _open_order(cart, gateway_name, pay_by, source_article_id=None):
         inventory.hold(order.stock_reference, order.stock_lines, order.hold_expires_at,
                        actor="checkout")
     except inventory.OutOfStock as error:
-        names = {line.variant_id: _variant_name(line.variant) for line in view.lines}
+        names = {}
+        for line in view.lines:
+            names.setdefault(line.variant_id, _variant_name(line.variant))
+            if line.is_pair:  # either shoe of a mismatched pair can be the short one
+                names.setdefault(line.right_variant_id, _variant_name(line.right_variant))
         raise StockShort(
             _shortage_message(error.shortages, names),
             [{"variant_id": s.variant_id, "requested": s.requested,
