@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint setup clean bench
+.PHONY: run test lint setup clean bench screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ test: setup lint $(AXE)
 bench: setup
 	$(BIN)/python benchmarks/pages.py
 	$(BIN)/python benchmarks/flash_sale.py
+
+# PNGs of the main pages at desktop and phone widths for the README (needs chromium).
+screenshots: setup
+	$(BIN)/python -m tests.browser.screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
