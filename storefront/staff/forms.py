@@ -34,6 +34,10 @@ class WholeNumberField(IntegerField):
             except ValueError:
                 self.data = None
                 raise ValueError(f"Enter a whole number, not {valuelist[0][:20]!r}.") from None
+            # Beyond any stock figure; NumberRange would crash comparing it as a float.
+            if abs(self.data) > 10**15:
+                self.data = None
+                raise ValueError("That number is far too large.")
 
     def pre_validate(self, form):
         if self.process_errors:
