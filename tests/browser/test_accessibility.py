@@ -44,6 +44,12 @@ def test_public_pages_along_a_purchase_have_no_serious_violations(shop, page):
     page.click("form.address-form button[type=submit]")
     page.wait_for_url(re.compile(r"/orders/"))
     _check(page, found, "order page")
+    # The phone layout stacks and hides things differently: check the main pages again.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ["/", "/products?size=9", "/products/harbor-afo-walker", "/cart",
+                 "/blog/foot-drop-explained"]:
+        page.goto(url + path)
+        _check(page, found, "phone " + path)
     assert {name: v for name, v in found.items() if v} == {}
 
 
