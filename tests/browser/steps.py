@@ -9,7 +9,7 @@ from werkzeug.serving import make_server
 
 from storefront import create_app
 from storefront.catalogue.models import Variant
-from storefront.extensions import db
+from storefront.extensions import db, limiter
 from storefront.inventory import service as inventory
 from storefront.staff import demo as staff_demo
 from tests.conftest import base_config
@@ -36,6 +36,8 @@ def load_demo(app):
     cache = app.extensions["page_cache"]
     with cache.lock:
         cache.items.clear()
+    # Rate limits count per client address, and every test comes from 127.0.0.1.
+    limiter.reset()
     with app.app_context():
         db.drop_all()
         db.create_all()
