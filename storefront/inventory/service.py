@@ -10,7 +10,7 @@ holds locks that variant's counters first, so transactions never deadlock.
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, bindparam, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..database import transactional
@@ -173,6 +173,106 @@ def _lines(lines):
     return [(int(vid), _quantity(q)) for vid, q in sorted(lines.items())]
 
 
+# -- the one primitive ------------------------------------------------------------
+#
+# Every checkout of a popular shoe queues on that variant's row lock, taken by
+# the UPDATE and kept until COMMIT, so the primitive does as little as possible
+# in between: on PostgreSQL the UPDATE and its ledger INSERT are one statement
+# (a data-modifying CTE), leaving one round trip plus the COMMIT under the lock.
+# The statements are built once with bind parameters and run on the session's
+# connection, so each call only binds: on a two-core box the Python time per
+# hold, not the lock, is what limits a hot variant.
+
+_movement = StockMovement.__table__
+
+
+def _guarded_update(extra_where=None):
+    on_hand, reserved, committed = (bindparam(n, type_=Integer)
+                                    for n in ("d_on_hand", "d_reserved", "d_committed"))
+    stmt = (
+        update(_level)
+        .where(_level.c.variant_id == bindparam("b_variant_id", type_=Integer))
+        .where(_level.c.reserved + reserved >= 0)
+        .where(_level.c.committed + committed >= 0)
+        .where(
+            (_level.c.on_hand + on_hand) - (_level.c.reserved + reserved)
+            - (_level.c.committed + committed)
+            >= 0
+        )
+        .values(
+            on_hand=_level.c.on_hand + on_hand,
+            reserved=_level.c.reserved + reserved,
+            committed=_level.c.committed + committed,
+        )
+        .returning(_level.c.variant_id, _level.c.on_hand, _level.c.reserved,
+                   _level.c.committed)
+    )
+    return stmt if extra_where is None else stmt.where(extra_where)
+
+
+_LEDGER_COLUMNS = ("reason", "actor", "reference", "note", "idempotency_key", "created_at")
+
+
+def _record_from(moved):
+    """INSERT of the ledger row for what the `moved` CTE (a guarded UPDATE) returned."""
+    facts = [bindparam(f"b_{name}", type_=_movement.c[name].type) for name in _LEDGER_COLUMNS]
+    return insert(_movement).from_select(
+        ["variant_id", "on_hand_delta", "reserved_delta", "committed_delta",
+         "on_hand_after", "reserved_after", "committed_after", *_LEDGER_COLUMNS],
+        select(moved.c.variant_id,
+               bindparam("d_on_hand", type_=Integer),
+               bindparam("d_reserved", type_=Integer),
+               bindparam("d_committed", type_=Integer),
+               moved.c.on_hand, moved.c.reserved, moved.c.committed, *facts),
+    )
+
+
+_AFTER = (_movement.c.on_hand_after, _movement.c.reserved_after, _movement.c.committed_after)
+
+
+def _update_and_record(extra_where=None):
+    """One statement: the guarded UPDATE, then a ledger row from what it returned."""
+    moved = _guarded_update(extra_where).cte("moved")
+    return _record_from(moved).add_cte(moved).returning(*_AFTER)
+
+
+def _reserve_and_record():
+    """One statement for a hold line: the guarded UPDATE, its ledger row and the hold row.
+
+    It also returns whether the variant has expired holds still counted, so the
+    common case (none) needs no separate look-up.
+    """
+    moved = _guarded_update().cte("moved")
+    created_at = bindparam("b_created_at", type_=_hold.c.created_at.type)
+    held = insert(_hold).from_select(
+        ["variant_id", "reference", "quantity", "status", "expires_at", "created_at"],
+        select(moved.c.variant_id,
+               bindparam("b_reference", type_=_hold.c.reference.type),
+               bindparam("d_reserved", type_=Integer),
+               literal("active", _hold.c.status.type),
+               bindparam("b_expires_at", type_=_hold.c.expires_at.type),
+               created_at),
+    ).cte("held")
+    expired = (select(_hold.c.id)
+               .where(_hold.c.variant_id == bindparam("b_variant_id", type_=Integer),
+                      _hold.c.status == "active", _hold.c.expires_at <= created_at)
+               .exists())
+    return (_record_from(moved).add_cte(moved, held)
+            .returning(*_AFTER, expired.label("has_expired_holds")))
+
+
+_UPDATE = _guarded_update()
+_UPDATE_AND_RECORD = _update_and_record()
+_RESERVE_AND_RECORD = _reserve_and_record()
+_RECORD = insert(_movement)
+_INSERT_HOLD = insert(_hold)
+
+
+def _execute(statement, params):
+    """Run a prebuilt Core statement on the session's connection, inside its transaction."""
+    return db.session.connection().execute(statement, params)
+
+
 # -- after-change hooks -------------------------------------------------------------
 #
 # Packages above inventory (back-in-stock notices) need to know when a variant
@@ -199,53 +299,33 @@ def _announce(levels, available_delta):
     return levels
 
 
-# -- the one primitive ------------------------------------------------------------
-
 def _apply(variant_id, reason, *, on_hand=0, reserved=0, committed=0, actor="system",
            reference=None, note="", idempotency_key=None, where=None):
     """Change the counters by the given deltas if the result keeps the promise.
 
     Returns the new Levels, or None when the guard refused (nothing changed).
     """
-    stmt = (
-        update(_level)
-        .where(_level.c.variant_id == variant_id)
-        .where(_level.c.reserved + reserved >= 0)
-        .where(_level.c.committed + committed >= 0)
-        .where(
-            (_level.c.on_hand + on_hand)
-            - (_level.c.reserved + reserved)
-            - (_level.c.committed + committed)
-            >= 0
-        )
-        .values(
-            on_hand=_level.c.on_hand + on_hand,
-            reserved=_level.c.reserved + reserved,
-            committed=_level.c.committed + committed,
-        )
-        .returning(_level.c.on_hand, _level.c.reserved, _level.c.committed)
-    )
-    if where is not None:
-        stmt = stmt.where(where)
-    row = db.session.execute(stmt).first()
+    facts = {"reason": reason, "actor": actor, "reference": reference, "note": note or "",
+             "idempotency_key": idempotency_key, "created_at": utcnow()}
+    params = {"b_variant_id": variant_id, "d_on_hand": on_hand, "d_reserved": reserved,
+              "d_committed": committed, **{f"b_{k}": v for k, v in facts.items()}}
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = _UPDATE_AND_RECORD if where is None else _update_and_record(where)
+        row = _execute(stmt, params).first()
+        if row is None:
+            return None
+        return _announce(Levels(variant_id, row.on_hand_after, row.reserved_after,
+                                row.committed_after), on_hand - reserved - committed)
+    # SQLite cannot put an UPDATE in a CTE; BEGIN IMMEDIATE already serialises writers.
+    stmt = _UPDATE if where is None else _guarded_update(where)
+    row = _execute(stmt, params).first()
     if row is None:
         return None
-    db.session.add(
-        StockMovement(
-            variant_id=variant_id,
-            on_hand_delta=on_hand,
-            reserved_delta=reserved,
-            committed_delta=committed,
-            on_hand_after=row.on_hand,
-            reserved_after=row.reserved,
-            committed_after=row.committed,
-            reason=reason,
-            actor=actor,
-            reference=reference,
-            note=note or "",
-            idempotency_key=idempotency_key,
-        )
-    )
+    _execute(_RECORD, {
+        "variant_id": variant_id, "on_hand_delta": on_hand, "reserved_delta": reserved,
+        "committed_delta": committed, "on_hand_after": row.on_hand,
+        "reserved_after": row.reserved, "committed_after": row.committed, **facts,
+    })
     return _announce(Levels(variant_id, row.on_hand, row.reserved, row.committed),
                      on_hand - reserved - committed)
 
@@ -270,32 +350,37 @@ def _lock(variant_id):
         raise UnknownVariant(variant_id)
 
 
-def _expire_holds(variant_id, now):
-    """Release a locked variant's expired holds; returns the units released."""
-    rows = db.session.execute(
+def _expire_holds(variant_id, now, *, sparing=None):
+    """Release a locked variant's expired holds, except `sparing`'s; returns the units released."""
+    stmt = (
         update(_hold)
         .where(_hold.c.variant_id == variant_id)
         .where(_hold.c.status == "active")
         .where(_hold.c.expires_at <= now)
         .values(status="expired", closed_at=now)
         .returning(_hold.c.reference, _hold.c.quantity)
-    ).all()
+    )
+    if sparing is not None:
+        stmt = stmt.where(_hold.c.reference != sparing)
+    rows = db.session.execute(stmt).all()
     for reference, quantity in rows:
         if _apply(variant_id, "hold_expired", reserved=-quantity, reference=reference) is None:
             raise RuntimeError(f"reserved below an active hold on variant {variant_id}")
     return sum(q for _, q in rows)
 
 
+_EXPIRED_HOLD_VARIANTS = (
+    select(_hold.c.variant_id)
+    .where(_hold.c.variant_id.in_(bindparam("variant_ids", expanding=True)))
+    .where(_hold.c.status == "active")
+    .where(_hold.c.expires_at <= bindparam("now"))
+    .distinct()
+)
+
+
 def _variants_with_expired_holds(variant_ids, now):
-    return set(
-        db.session.scalars(
-            select(_hold.c.variant_id)
-            .where(_hold.c.variant_id.in_(variant_ids))
-            .where(_hold.c.status == "active")
-            .where(_hold.c.expires_at <= now)
-            .distinct()
-        )
-    )
+    return set(_execute(_EXPIRED_HOLD_VARIANTS,
+                        {"variant_ids": list(variant_ids), "now": now}).scalars())
 
 
 # -- reads -----------------------------------------------------------------------
@@ -346,6 +431,31 @@ def open_stock(variant_id, on_hand=0, *, actor="system", reference=None, note=""
     return Levels(variant_id, on_hand, 0, 0)
 
 
+def _reserve(variant_id, quantity, reference, expires_at, actor, now):
+    """Hold one line if there is stock: counters, ledger row and hold row.
+
+    Returns (Levels or None when refused, whether expired holds still count on it).
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        row = _execute(_RESERVE_AND_RECORD, {
+            "b_variant_id": variant_id, "d_on_hand": 0, "d_reserved": quantity,
+            "d_committed": 0, "b_reason": "hold", "b_actor": actor, "b_reference": reference,
+            "b_note": "", "b_idempotency_key": None, "b_created_at": now,
+            "b_expires_at": expires_at,
+        }).first()
+        if row is None:
+            return None, False
+        return Levels(variant_id, *row[:3]), row.has_expired_holds
+    levels = _apply(variant_id, "hold", reserved=quantity, actor=actor, reference=reference)
+    if levels is None:
+        return None, False
+    has_expired = bool(_variants_with_expired_holds([variant_id], now))
+    _execute(_INSERT_HOLD, {"variant_id": variant_id, "reference": reference,
+                            "quantity": quantity, "status": "active",
+                            "expires_at": expires_at, "created_at": now})
+    return levels, has_expired
+
+
 @transactional
 def hold(reference, lines, expires_at, *, actor="system"):
     """Reserve units for an open checkout until `expires_at`: every line or none.
@@ -354,21 +464,24 @@ def hold(reference, lines, expires_at, *, actor="system"):
     """
     lines = _lines(lines)
     now = utcnow()
-    expired = _variants_with_expired_holds([vid for vid, _ in lines], now)
     for index, (variant_id, quantity) in enumerate(lines):
-        if variant_id in expired:
+        levels, has_expired = _reserve(variant_id, quantity, reference, expires_at, actor, now)
+        if levels is None and _variants_with_expired_holds([variant_id], now):
+            # Units of expired holds are free again: release them, then try once more.
             _lock(variant_id)
             _expire_holds(variant_id, now)
-        if _apply(variant_id, "hold", reserved=quantity, actor=actor,
-                  reference=reference) is None:
+            levels, has_expired = _reserve(variant_id, quantity, reference, expires_at,
+                                           actor, now)
+        if has_expired:
+            # The UPDATE above holds the row lock; expired holds go before it is let go.
+            _expire_holds(variant_id, now, sparing=reference)
+        if levels is None:
             shortages = [Shortage(variant_id, quantity, _current(variant_id).available)]
             for other_id, other_q in lines[index + 1:]:
                 available = _current(other_id).available
                 if available < other_q:
                     shortages.append(Shortage(other_id, other_q, available))
             raise OutOfStock(shortages)
-        db.session.add(StockHold(variant_id=variant_id, reference=reference,
-                                 quantity=quantity, expires_at=expires_at))
     return True
 
 
