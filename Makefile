@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint setup clean bench screenshots
+.PHONY: run test lint setup clean bench bench-holds screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ test: setup lint $(AXE)
 bench: setup
 	$(BIN)/python benchmarks/pages.py
 	$(BIN)/python benchmarks/flash_sale.py
+
+# Holds per second on one hot variant against the bare UPDATE + ledger INSERT ceiling;
+# writes the table into benchmarks/README.md (Stock holds).
+bench-holds: setup
+	$(BIN)/python -m benchmarks.holds --write
 
 # PNGs of the main pages at desktop and phone widths for the README (needs chromium).
 screenshots: setup
