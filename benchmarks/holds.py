@@ -7,14 +7,16 @@ in the same session, at each concurrency:
 - ceiling: the least any correct hold must do, straight through psycopg: the
   conditional `UPDATE ... WHERE on_hand - reserved - committed >= 1` and a
   stock_movement INSERT in one transaction;
+- ceiling, one statement: the same UPDATE and INSERT sent as one statement
+  (a data-modifying CTE), one round trip fewer under the lock;
 - service: `inventory.hold()` as checkout calls it (Flask app context,
-  SQLAlchemy session, expired-hold sweep, hold row, ledger row).
+  SQLAlchemy session, expired-hold check, hold row, ledger row).
 
 Workers are processes, each with one connection, so Python's GIL never caps
 the numbers. The stock is large enough that no hold is ever refused.
 
-    make bench-holds                      # 8 and 32 connections, 5 s each, README updated
-    python -m benchmarks.holds --seconds 10 --connections 8 16 32
+    make bench-holds                     # 8 and 32 connections, 3 rounds, README updated
+    python -m benchmarks.holds --seconds 10 --rounds 5 --connections 8 16 32
 
 BENCH_DATABASE_URL names the PostgreSQL server (default: the local test
 one); a scratch database is created and dropped around the run.
