@@ -111,7 +111,7 @@ def test_failed_logins_are_rate_limited(client):
         assert login(client, user.email, password="not the password!").status_code == 401
     blocked = login(client, user.email)
     assert blocked.status_code == 429
-    assert "Too many attempts" in blocked.get_data(as_text=True)
+    assert "Too many requests" in blocked.get_data(as_text=True)
     assert client.get("/staff/").status_code == 302
 
 
