@@ -147,7 +147,7 @@ def test_concurrent_deliveries_of_one_event_take_the_stock_once(app, fake_stripe
     session_id = session_id_from(check_out(shopper, (variant, 2)))
     session = fake_stripe.complete(session_id)
     event = fake_stripe.event("checkout.session.completed", session)
-    outcomes, start = [], threading.Barrier(8)
+    outcomes, start = [], threading.Barrier(8, timeout=120)
     db.session.commit()  # end this thread's transaction: on SQLite it holds the write lock
 
     def deliver():

@@ -48,7 +48,7 @@ def race(shop, jobs):
         connections = [db.engine.connect() for _ in jobs]
         for connection in connections:
             connection.close()
-    barrier = threading.Barrier(len(jobs))
+    barrier = threading.Barrier(len(jobs), timeout=120)
     outcomes = [None] * len(jobs)
 
     def worker(index, job):
