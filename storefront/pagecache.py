@@ -11,7 +11,7 @@ and filled for each request, so one cached page serves every shopper.
 
 import hashlib
 from collections import OrderedDict
-from functools import wraps
+from functools import cache, wraps
 from itertools import chain
 from threading import Lock
 
@@ -19,12 +19,13 @@ from flask import current_app, g, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import Integer, String, event, select
+from sqlalchemy import DateTime, Integer, String, bindparam, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .extensions import db
+from .models import utcnow
 
 HOLE = "\ue000{}\ue000"
 _tracked = {}  # model class -> content name
@@ -44,10 +45,21 @@ def track(name, *models):
         _tracked[model] = name
 
 
+# The time of the request, for version parts that change with the clock alone.
+NOW = bindparam("now", type_=DateTime(timezone=True))
+
+
 def version_part(fn):
-    """Register a callable returning a scalar subquery that is part of the version."""
+    """Register a callable returning a scalar subquery that is part of the version;
+    it may compare with NOW. Called once per process: the statement is built once."""
     _version_parts.append(fn)
+    _version_statement.cache_clear()
     return fn
+
+
+@cache
+def _version_statement():
+    return select(*(part() for part in _version_parts))
 
 
 @version_part
@@ -86,7 +98,15 @@ def _bump(session, names):
 
 def content_version():
     """The current version of everything a public page shows, in one query."""
-    return tuple(db.session.execute(select(*(part() for part in _version_parts))).one())
+    # This runs on every cached page view: a prebuilt statement, and on PostgreSQL
+    # outside any transaction (autocommit), so a hit costs no BEGIN or ROLLBACK.
+    # SQLite keeps the session's connection: its transactions are managed by hand
+    # (storefront/database.py), which a switch to autocommit would undo.
+    params = {"now": utcnow()}
+    if db.engine.dialect.name != "postgresql":
+        return tuple(db.session.connection().execute(_version_statement(), params).one())
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        return tuple(conn.execute(_version_statement(), params).one())
 
 
 class _Store:

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models import created_at_column, utcnow
+from ..pagecache import NOW, version_part
 from ..pagecache import track as track_content
-from ..pagecache import version_part
 
 COMMENT_STATUSES = {
     "pending": "Waiting for approval",
@@ -187,4 +187,4 @@ track_content("articles", Article, ArticleTag, ArticleProduct, ArticleMention, C
 def published_articles():
     """Scheduled articles appear when their time comes, with no write: count what is out."""
     return (select(func.count()).select_from(Article)
-            .where(Article.publish_at <= utcnow()).scalar_subquery())
+            .where(Article.publish_at <= NOW).scalar_subquery())
