@@ -21,12 +21,14 @@ setup: $(VENV)/.installed
 	@echo "SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(48))')" > .env
 	@echo "Wrote .env with a development SECRET_KEY."
 
+# Links in pages, e-mails and the printed logins use this port unless PUBLIC_URL is set.
+run: export PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 run: setup .env
 	$(FLASK) db upgrade
 	$(FLASK) demo load
 	@$(FLASK) staff demo-logins
 	@echo "Serving the shop on http://127.0.0.1:$(PORT)"
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - wsgi:app
+	PORT=$(PORT) WEB_CONCURRENCY=2 $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 lint: setup
 	$(BIN)/ruff check .
