@@ -5,7 +5,15 @@ import random
 from sqlalchemy import select
 
 from storefront.catalogue import demo
-from storefront.catalogue.models import Colour, Product, ProductImage, Size, Variant, Width
+from storefront.catalogue.models import (
+    Colour,
+    Feature,
+    Product,
+    ProductImage,
+    Size,
+    Variant,
+    Width,
+)
 from storefront.database import transactional
 from storefront.extensions import db
 from storefront.inventory import service as inventory
@@ -21,7 +29,7 @@ def catalogue(products=500, variants_per_product=10, progress=None):
     sizes = db.session.scalars(select(Size).order_by(Size.sort_key)).all()
     widths = db.session.scalars(select(Width)).all()
     colours = db.session.scalars(select(Colour)).all()
-    features = demo_features()
+    features = db.session.scalars(select(Feature)).all()
     created = []
     for n in range(products):
         colour = colours[n % len(colours)]
@@ -48,11 +56,6 @@ def catalogue(products=500, variants_per_product=10, progress=None):
         for variant in product.variants:
             inventory.open_stock(variant.id, rng.choice([0, 2, 8, 40]))
     return len(created)
-
-
-def demo_features():
-    from storefront.catalogue.models import Feature
-    return db.session.scalars(select(Feature)).all()
 
 
 @transactional

@@ -16,8 +16,13 @@ def healthz():
 
 
 def _schema_heads():
-    config = current_app.extensions["migrate"].migrate.get_config()
-    return set(ScriptDirectory.from_config(config).get_heads())
+    """The migrations' heads; read from disk once per process, not on every probe."""
+    heads = current_app.extensions.get("schema_heads")
+    if heads is None:
+        config = current_app.extensions["migrate"].migrate.get_config()
+        heads = current_app.extensions["schema_heads"] = frozenset(
+            ScriptDirectory.from_config(config).get_heads())
+    return heads
 
 
 @bp.get("/readyz")
