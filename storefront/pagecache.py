@@ -1,25 +1,36 @@
-"""Rendered public pages, cached per process and checked against the database on every hit.
+"""Rendered public pages, cached per process and never shown stale.
 
-A page is reused only while its *content version* is unchanged. The version is
-read in one query per request: the newest stock ledger id (every stock change
-writes one, so a cached page never shows stale stock) plus the versions that
-packages register (catalogue and article edits bump a counter row in the same
-transaction as the edit; see `track`). Parts that differ per visitor (CSRF
-tokens, the cart count, flash messages) are left as holes in the cached HTML
-and filled for each request, so one cached page serves every shopper.
+A page is reused only while its *content version* is unchanged: the newest
+stock ledger id (every stock change writes one, so a cached page never shows
+stale stock) plus the versions that packages register (catalogue and article
+edits bump a counter row in the same transaction as the edit; see `track`).
+
+On PostgreSQL each worker keeps the version in memory: triggers on the ledger
+and the counters NOTIFY on every change, and a thread per worker LISTENs and
+re-reads the version (`_VersionWatcher`), so a cached page costs no query and
+no worker, on any host, serves a page older than the change's notification.
+Whenever that thread has no current version (starting, reconnecting, a change
+not re-read yet), and always on SQLite, the version is read per request.
+
+Parts that differ per visitor (CSRF tokens, the cart count, flash messages)
+are left as holes in the cached HTML and filled for each request, so one
+cached page serves every shopper.
 """
 
 import hashlib
+import logging
+import os
 from collections import OrderedDict
 from functools import cache, wraps
 from itertools import chain
-from threading import Lock
+from threading import Event, Lock, Thread
+from time import monotonic
 
-from flask import current_app, g, render_template, request, session
+from flask import current_app, g, has_app_context, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import DateTime, Integer, String, bindparam, event, select
+from sqlalchemy import DDL, DateTime, Integer, String, bindparam, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -28,6 +39,8 @@ from .extensions import db
 from .models import utcnow
 
 HOLE = "\ue000{}\ue000"
+CHANNEL = "storefront_content"
+log = logging.getLogger(__name__)
 _tracked = {}  # model class -> content name
 _version_parts = []  # callables returning a scalar subquery
 
@@ -43,6 +56,35 @@ def track(name, *models):
     """Edits to these models change content `name` (and so every cached page)."""
     for model in models:
         _tracked[model] = name
+
+
+# Migration 0012 installs the same function and triggers on databases built by migrations.
+NOTIFY_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION storefront_content_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('{CHANNEL}', '');
+    RETURN NULL;
+END $$"""
+
+
+def notify_trigger(table_name):
+    return (f"CREATE TRIGGER {table_name}_content_changed "
+            f"AFTER INSERT OR UPDATE OR DELETE ON {table_name} "
+            "FOR EACH ROW EXECUTE FUNCTION storefront_content_changed()")
+
+
+def notify_on_change(table):
+    """On PostgreSQL, every committed write to `table` notifies the workers' watchers.
+
+    PostgreSQL sends a notification only at COMMIT and folds repeats within one
+    transaction into one, so a checkout holding ten lines notifies once.
+    """
+    for statement in (NOTIFY_FUNCTION, notify_trigger(table.name)):
+        event.listen(table, "after_create", DDL(statement).execute_if(dialect="postgresql"))
+
+
+notify_on_change(ContentVersion.__table__)
 
 
 # The time of the request, for version parts that change with the clock alone.
@@ -67,6 +109,26 @@ def _tracked_content():
     return select(db.func.coalesce(db.func.sum(ContentVersion.version), 0)).scalar_subquery()
 
 
+def content_changed(session):
+    """This transaction changes what public pages show: once it commits, this process
+    stops trusting its watcher's version until the watcher has re-read it, so the
+    request after a change always sees it (another worker sees it on notification)."""
+    session.info["page_content_changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_version_after_change(session):
+    if session.info.pop("page_content_changed", False) and has_app_context():
+        watcher = current_app.extensions.get("page_cache_watcher")
+        if watcher is not None:
+            watcher.invalidate()
+
+
+@event.listens_for(Session, "after_rollback")
+def _nothing_changed_after_rollback(session):
+    session.info.pop("page_content_changed", None)
+
+
 @event.listens_for(Session, "before_flush")
 def _bump_on_flush(session, _context, _instances):
     _bump(session, {
@@ -87,6 +149,7 @@ def _bump_on_bulk_change(state):
 def _bump(session, names):
     if not names:
         return
+    content_changed(session)
     connection = session.connection()
     insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
     table = ContentVersion.__table__
@@ -97,16 +160,126 @@ def _bump(session, names):
 
 
 def content_version():
-    """The current version of everything a public page shows, in one query."""
-    # This runs on every cached page view: a prebuilt statement, and on PostgreSQL
-    # outside any transaction (autocommit), so a hit costs no BEGIN or ROLLBACK.
-    # SQLite keeps the session's connection: its transactions are managed by hand
-    # (storefront/database.py), which a switch to autocommit would undo.
+    """The current version of everything a public page shows: from this worker's
+    watcher when it has one, else in one query."""
+    watcher = _watcher()
+    if watcher is not None:
+        version = watcher.current()
+        if version is not None:
+            return version
+    # A prebuilt statement, and on PostgreSQL outside any transaction (autocommit),
+    # so a read costs no BEGIN or ROLLBACK. SQLite keeps the session's connection:
+    # its transactions are managed by hand (storefront/database.py), which a switch
+    # to autocommit would undo.
     params = {"now": utcnow()}
     if db.engine.dialect.name != "postgresql":
         return tuple(db.session.connection().execute(_version_statement(), params).one())
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         return tuple(conn.execute(_version_statement(), params).one())
+
+
+class _VersionWatcher:
+    """This worker's content version, kept current by PostgreSQL notifications.
+
+    A thread LISTENs on CHANNEL with its own connection and re-reads the version
+    after every notification, and every `recheck` seconds for what changes with
+    the clock alone (a scheduled article coming out). `current()` is None
+    whenever the version may be behind, or has not been re-read for a while (a
+    stuck connection); callers then read the version themselves.
+    """
+
+    def __init__(self, engine, recheck):
+        self.engine, self.recheck = engine, recheck
+        self.pid = os.getpid()
+        self._state = (None, 0.0)  # (version, monotonic time it was read), swapped whole
+        self._generation = 0  # bumped by every invalidation
+        self._lock = Lock()
+        self._stopping = Event()
+        compiled = _version_statement().compile(dialect=engine.dialect)
+        self._sql, self._params = str(compiled), compiled.params
+        self._thread = Thread(target=self._run, name="page-cache-watcher", daemon=True)
+        self._thread.start()
+
+    def current(self):
+        version, read_at = self._state
+        if version is not None and monotonic() - read_at < self.recheck + 2:
+            return version
+        return None
+
+    def invalidate(self):
+        with self._lock:
+            self._generation += 1
+            self._state = (None, 0.0)
+
+    def stop(self):
+        self._stopping.set()
+        self._thread.join(timeout=5)
+
+    def _connect(self):
+        args, kwargs = self.engine.dialect.create_connect_args(self.engine.url)
+        kwargs["application_name"] = "storefront page cache"  # for pg_stat_activity
+        connection = self.engine.dialect.connect(*args, **kwargs)
+        connection.autocommit = True
+        return connection
+
+    def _run(self):
+        backoff = 0.5
+        while not self._stopping.is_set():
+            try:
+                with self._connect() as connection:
+                    connection.execute(f"LISTEN {CHANNEL}")
+                    backoff = 0.5
+                    self._watch(connection)
+            except Exception:  # any failure: fall back to reading per request, retry
+                log.warning("page cache lost its change notifications; reading the "
+                            "content version per request until they are back", exc_info=True)
+            self.invalidate()
+            self._stopping.wait(backoff)
+            backoff = min(backoff * 2, 30)
+
+    def _watch(self, connection):
+        due = 0.0
+        while not self._stopping.is_set():
+            if self._state[0] is None or monotonic() >= due:
+                with self._lock:
+                    generation = self._generation
+                params = dict(self._params, now=utcnow())
+                version = tuple(connection.execute(self._sql, params).fetchone())
+                with self._lock:
+                    if generation != self._generation:
+                        continue  # changed while it was read: read again
+                    self._state = (version, monotonic())
+                due = monotonic() + self.recheck
+            # Wake at least once a second to notice stop().
+            for _notification in connection.notifies(timeout=min(self.recheck, 1.0),
+                                                     stop_after=1):
+                self.invalidate()
+
+
+_watcher_lock = Lock()
+
+
+def _watcher():
+    """This process's watcher, started on first use (gunicorn forks workers after import)."""
+    app = current_app._get_current_object()
+    watcher = app.extensions.get("page_cache_watcher")
+    if watcher is not None and watcher.pid == os.getpid():
+        return watcher
+    if not app.config.get("PAGE_CACHE_LISTEN", True) or db.engine.dialect.name != "postgresql":
+        return None
+    with _watcher_lock:
+        watcher = app.extensions.get("page_cache_watcher")
+        if watcher is None or watcher.pid != os.getpid():
+            watcher = app.extensions["page_cache_watcher"] = _VersionWatcher(
+                db.engine, app.config.get("PAGE_CACHE_RECHECK_SECONDS", 1.0))
+        return watcher
+
+
+def stop_watcher(app):
+    """Stop this process's watcher (tests; a worker's daemon thread ends with it)."""
+    watcher = app.extensions.pop("page_cache_watcher", None)
+    if watcher is not None:
+        watcher.stop()
 
 
 class _Store:

@@ -53,6 +53,9 @@ def base_config(url):
         "SQLALCHEMY_DATABASE_URI": url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Each app would start a listening thread and connection; tests/test_pagecache.py
+        # turns it on where it is what is tested.
+        "PAGE_CACHE_LISTEN": False,
         "PUBLIC_URL": "http://shop.test",
         "SERVER_NAME": None,
     }

@@ -1,10 +1,19 @@
 """Cached public pages: shared by every shopper, never stale, personal parts filled per visitor."""
 
 import re
+import time
+from contextlib import contextmanager
+from datetime import timedelta
 
+import pytest
+from sqlalchemy import text
+
+from storefront import create_app, pagecache
 from storefront.catalogue.models import Product
 from storefront.extensions import db
 from storefront.inventory import service as inventory
+from storefront.models import utcnow
+from tests.conftest import base_config
 
 
 def body(response):
@@ -84,3 +93,143 @@ def test_unchanged_page_answers_304_to_a_fresh_visitor(app, make_product):
     changed = app.test_client().get(f"/products/{product.slug}.json",
                                     headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+# -- the watcher: on PostgreSQL, cached pages cost no query and follow notifications --
+
+def wait_until(condition, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+@pytest.fixture
+def listening(app, backend, request):
+    """Turn on the notification watcher the way a production worker has it; it re-reads
+    the version every 0.2 s, or every 60 s where a test shows that notifications alone
+    bring changes (@pytest.mark.recheck(60))."""
+    if backend != "postgresql":
+        pytest.skip("notifications are PostgreSQL's; SQLite reads the version per request")
+    marker = request.node.get_closest_marker("recheck")
+    app.config.update(PAGE_CACHE_LISTEN=True,
+                      PAGE_CACHE_RECHECK_SECONDS=marker.args[0] if marker else 0.2)
+
+    def watcher():
+        return app.extensions.get("page_cache_watcher")
+
+    yield watcher
+    pagecache.stop_watcher(app)
+
+
+def watcher_current(watcher):
+    return wait_until(lambda: watcher() is not None and watcher().current() is not None)
+
+
+@pytest.fixture
+def other_worker(database_url):
+    """Another app process in all but name: changes made here reach `app` only
+    through PostgreSQL's notifications, as a change on another server would."""
+    other = create_app(base_config(database_url))
+
+    @contextmanager
+    def context():
+        with other.app_context():
+            yield
+            db.session.remove()
+
+    yield context
+    with other.app_context():
+        db.engine.dispose()
+
+
+def available(client, slug):
+    return client.get(f"/products/{slug}.json").get_json()["variants"][0]["available"]
+
+
+def test_with_the_watcher_a_cached_page_costs_no_query(client, make_product, count_queries,
+                                                       listening):
+    product = make_product([9])
+    client.get(f"/products/{product.slug}")
+    assert watcher_current(listening)
+    with count_queries() as queries:
+        page = client.application.test_client().get(f"/products/{product.slug}")
+    assert page.status_code == 200
+    assert queries == []
+
+
+def test_a_change_in_this_process_shows_on_the_next_request(client, make_product, listening):
+    product = make_product([9])
+    assert available(client, product.slug) == 9
+    assert watcher_current(listening)
+    version = listening().current()
+    inventory.adjust(product.variants[0].id, -4, "damaged", actor="test")
+    # This process forgets the version at COMMIT, before its notification comes back.
+    assert listening().current() != version
+    assert available(client, product.slug) == 5
+    db.session.get(Product, product.id).title = "Renamed Walker"
+    db.session.commit()
+    assert "Renamed Walker" in body(client.get("/products"))
+
+
+@pytest.mark.recheck(60)
+def test_a_change_on_another_server_arrives_by_notification(client, make_product, listening,
+                                                            other_worker):
+    product = make_product([9])
+    variant = product.variants[0].id
+    assert available(client, product.slug) == 9
+    assert watcher_current(listening)
+    version = listening().current()
+    with other_worker():
+        inventory.adjust(variant, 3, "received", actor="test")
+    assert wait_until(lambda: listening().current() not in (None, version))
+    assert available(client, product.slug) == 12
+
+
+def test_a_lost_notification_connection_falls_back_to_reading_per_request(
+        app, client, make_product, listening, other_worker):
+    product = make_product([9])
+    assert available(client, product.slug) == 9
+    assert watcher_current(listening)
+    first = listening()
+    killed = db.session.execute(text(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND application_name = 'storefront page cache'"
+    )).scalars().all()
+    db.session.commit()
+    assert killed == [True]
+    with other_worker():
+        inventory.adjust(product.variants[0].id, -9, "damaged", actor="test")
+    # Until the watcher is back, every request reads the version itself: never stale.
+    assert wait_until(lambda: available(client, product.slug) == 0)
+    assert watcher_current(listening) and listening() is first  # reconnected, same thread
+    with other_worker():
+        inventory.adjust(product.variants[0].id, 2, "received", actor="test")
+    assert wait_until(lambda: available(client, product.slug) == 2)
+
+
+def test_a_scheduled_article_comes_out_on_time_without_any_write(client, listening):
+    from storefront.articles import service
+
+    article = service.save_article(None, service.ArticleInput(
+        title="Due Soon", slug="", summary="Soon.", body="Words.", tags="", featured=""))
+    service.schedule(article.id, utcnow() + timedelta(seconds=1))
+    assert "Due Soon" not in body(client.get("/blog"))
+    assert watcher_current(listening)
+    assert wait_until(lambda: "Due Soon" in body(client.get("/blog")), seconds=5)
+
+
+NOTIFY_TRIGGERS = ["content_version_content_changed", "stock_movement_content_changed"]
+
+
+def notify_triggers():
+    return db.session.execute(text(
+        "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname")).scalars().all()
+
+
+def test_the_models_install_the_notify_triggers(app, backend):
+    if backend != "postgresql":
+        pytest.skip("SQLite has no notifications")
+    assert notify_triggers() == NOTIFY_TRIGGERS  # tests/test_migrations.py: migrations too

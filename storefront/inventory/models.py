@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from ..models import created_at_column
-from ..pagecache import version_part
+from ..pagecache import notify_on_change, version_part
 
 
 class StockLevel(db.Model):
@@ -93,6 +93,9 @@ class StockMovement(db.Model):
     @property
     def available_after(self):
         return self.on_hand_after - self.reserved_after - self.committed_after
+
+
+notify_on_change(StockMovement.__table__)
 
 
 @version_part

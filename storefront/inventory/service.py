@@ -17,6 +17,7 @@ from ..database import transactional
 from ..exceptions import DomainError
 from ..extensions import db
 from ..models import utcnow
+from ..pagecache import content_changed
 from .models import StockHold, StockLevel, StockMovement
 
 STAFF_REASONS = {
@@ -269,7 +270,12 @@ _INSERT_HOLD = insert(_hold)
 
 
 def _execute(statement, params):
-    """Run a prebuilt Core statement on the session's connection, inside its transaction."""
+    """Run a prebuilt Core statement on the session's connection, inside its transaction.
+
+    Every use is part of a stock change, which public pages show: the page cache
+    is told, so the next request after the commit sees the change.
+    """
+    content_changed(db.session)
     return db.session.connection().execute(statement, params)
 
 
