@@ -20,6 +20,7 @@ cached page serves every shopper.
 import hashlib
 import logging
 import os
+import secrets
 from collections import OrderedDict
 from functools import cache, wraps
 from itertools import chain
@@ -35,10 +36,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .extensions import db
+from .extensions import db, limiter
 from .models import utcnow
 
-HOLE = "\ue000{}\ue000"
+# Unguessable, so no text a shopper or editor writes can open or close a hole.
+HOLE_MARK = f"\ue000{secrets.token_hex(8)}\ue000"
+HOLE = HOLE_MARK + "{}" + HOLE_MARK
 CHANNEL = "storefront_content"
 log = logging.getLogger(__name__)
 _tracked = {}  # model class -> content name
@@ -308,24 +311,29 @@ def hole(name):
     return Markup(HOLE.format(name))  # noqa: S704 (a fixed marker, no user input)  # nosec B704
 
 
-def _fill(body):
-    """Fill the holes of a cached page for this visitor."""
-    marker = HOLE.format("csrf")
-    if marker in body:
-        body = body.replace(marker, generate_csrf())
+def _fill(parts):
+    """The cached page for this visitor: `parts` is the page split at its holes
+    (text, hole name, text, ...), so filling it is one join."""
+    if len(parts) == 1:
+        return parts[0]
+    filled = list(parts)
+    for i in range(1, len(filled), 2):
+        filled[i] = _fill_hole(filled[i])
+    return "".join(filled)
+
+
+def _fill_hole(name):
+    if name == "csrf":
+        return generate_csrf()  # one token per request, however many forms
     holes = current_app.extensions["page_holes"]
-    for name, (template, session_keys) in holes.items():
-        marker = HOLE.format(name)
-        if marker not in body:
-            continue
-        if any(key in session for key in session_keys):
-            fill = render_template(template)
-        else:  # nothing personal in this session: the fill is the same for everyone
-            fill = holes.anonymous.get(name)
-            if fill is None:
-                fill = holes.anonymous[name] = render_template(template)
-        body = body.replace(marker, fill)
-    return body
+    template, session_keys = holes[name]
+    if any(key in session for key in session_keys):
+        return render_template(template)
+    # Nothing personal in this session: the fill is the same for everyone.
+    fill = holes.anonymous.get(name)
+    if fill is None:
+        fill = holes.anonymous[name] = render_template(template)
+    return fill
 
 
 def _cacheable_request():
@@ -361,14 +369,23 @@ def cached_page(view):
             token = g.get("csrf_token")  # Flask-WTF keeps the token it rendered here
             if token:
                 body = body.replace(token, HOLE.format("csrf"))
-            item = (version, body, response.mimetype)
+            item = (version, body.split(HOLE_MARK), response.mimetype)
             store.put(key, item)
         response = current_app.response_class(_fill(item[1]), mimetype=item[2])
         response.headers["ETag"] = f'"{etag}"'
         response.headers["Cache-Control"] = "no-cache"
         return response
 
+    wrapper.page_cached = True
     return wrapper
+
+
+@limiter.request_filter
+def _cached_pages_have_no_limits():
+    # No limit applies to the cached public pages; saying so spares the limiter
+    # resolving an empty set of limits on every view.
+    view = current_app.view_functions.get(request.endpoint)
+    return request.method == "GET" and getattr(view, "page_cached", False)
 
 
 class _Holes(dict):
