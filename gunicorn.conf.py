@@ -22,7 +22,9 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 def post_fork(server, worker):
     # A forked worker must never share a database connection with its parent.
-    from storefront.extensions import db
+    app = server.app.wsgi()
+    if "sqlalchemy" in getattr(app, "extensions", {}):
+        from storefront.extensions import db
 
-    with server.app.wsgi().app_context():
-        db.engine.dispose(close=False)
+        with app.app_context():
+            db.engine.dispose(close=False)

@@ -37,6 +37,10 @@ class Config:
     MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 10)
     MAIL_LEASE_SECONDS = _int("MAIL_LEASE_SECONDS", 300)
 
+    # Off when PostgreSQL is reached through a pooler that cannot LISTEN (transaction
+    # pooling): workers then read the page cache's content version per request.
+    PAGE_CACHE_LISTEN = os.environ.get("PAGE_CACHE_LISTEN", "1") != "0"
+
     TRUSTED_PROXY_COUNT = _int("TRUSTED_PROXY_COUNT", 0)
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     # Cookies travel only over HTTPS when the shop is served over HTTPS.
