@@ -43,7 +43,10 @@ def init_app(app):
     @app.before_request
     def refuse_nul_characters():
         # No text a person types contains NUL, and PostgreSQL text cannot store it.
-        for values in (request.args, request.form):
+        sources = [request.args] if request.query_string else []
+        if request.method not in ("GET", "HEAD"):
+            sources.append(request.form)
+        for values in sources:
             if any("\x00" in v for v in values.values()) or any("\x00" in k for k in values):
                 abort(400, "The request contains characters that are not allowed.")
 

@@ -19,6 +19,18 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+SECURE_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+SECURE_HTTPS_HEADERS = (
+    *SECURE_HEADERS, ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+
+
 def init_app(app):
     hops = app.config.get("TRUSTED_PROXY_COUNT", 0)
     if hops:
@@ -28,14 +40,10 @@ def init_app(app):
 
     @app.after_request
     def security_headers(response):
+        # Each header is added unless the view set its own (one pass over the headers).
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if request.is_secure:
-            headers.setdefault("Strict-Transport-Security",
-                               "max-age=31536000; includeSubDomains")
+        present = {name.lower() for name, _ in headers}
+        defaults = SECURE_HTTPS_HEADERS if request.is_secure else SECURE_HEADERS
+        headers.extend([(name, value) for name, value in defaults
+                        if name.lower() not in present])
         return response
