@@ -350,7 +350,9 @@ def cached_page(view):
         if not _cacheable_request():
             return view(*args, **kwargs)
         store = current_app.extensions["page_cache"]
-        key = request.url
+        environ = request.environ  # the raw request line: cheaper than building request.url
+        key = (request.scheme, request.host, environ.get("PATH_INFO", ""),
+               environ.get("QUERY_STRING", ""))
         version = content_version()
         etag = hashlib.blake2b(repr((key, version)).encode(), digest_size=12).hexdigest()
         fresh_visitor = not session  # no cart, flashes or token to personalise
