@@ -13,8 +13,8 @@ keepalive = 5
 # The shop is imported once in the master and forked, so a worker starts (and is
 # recycled) in milliseconds; a deploy restarts gunicorn rather than sending HUP.
 preload_app = True
-max_requests = 20000    # recycle workers now and then to bound memory growth
-max_requests_jitter = 2000
+max_requests = 100000   # recycle workers now and then to bound memory growth
+max_requests_jitter = 10000
 accesslog = None        # the app writes a JSON access line with the request id
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
