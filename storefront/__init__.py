@@ -40,6 +40,7 @@ def create_app(test_config=None):
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
+    security.trust_proxies(app)
     return app
 
 

@@ -15,6 +15,11 @@ log = logging.getLogger(__name__)
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
+def request_id(incoming):
+    """The client's X-Request-ID when it is a plain token, else a new one."""
+    return incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
 def wants_json():
     """JSON clients: the API, `.json` URLs, and requests that prefer JSON."""
     if request.path.startswith("/api/") or request.path.endswith(".json"):
@@ -37,8 +42,7 @@ def _error(status, title, message, code=None, extra=None):
 def init_app(app):
     @app.before_request
     def assign_request_id():
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = request_id(request.headers.get("X-Request-ID", ""))
 
     @app.before_request
     def refuse_nul_characters():

@@ -32,7 +32,7 @@ class JsonFormatter(logging.Formatter):
             entry["request_id"] = g.get("request_id")
             entry["method"] = request.method
             entry["path"] = safe_path(request.path)
-        for key in ("status", "duration_ms"):
+        for key in ("request_id", "method", "path", "status", "duration_ms"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         if record.exc_info:
@@ -60,7 +60,13 @@ def init_app(app):
         if not app.testing:
             duration = round((time.perf_counter() - g.get("started", time.perf_counter()))
                              * 1000, 1)
-            access_log.info("%s %s %s", request.method, safe_path(request.path),
-                            response.status_code,
-                            extra={"status": response.status_code, "duration_ms": duration})
+            log_access(request.method, request.path, response.status_code, duration)
         return response
+
+
+def log_access(method, path, status, duration_ms, request_id=None):
+    """The access line of one request; `request_id` is given where Flask's context is not."""
+    fields = {"status": status, "duration_ms": duration_ms}
+    if request_id is not None:
+        fields.update(request_id=request_id, method=method, path=safe_path(path))
+    access_log.info("%s %s %s", method, safe_path(path), status, extra=fields)

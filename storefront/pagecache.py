@@ -25,7 +25,8 @@ from collections import OrderedDict
 from functools import cache, wraps
 from itertools import chain
 from threading import Event, Lock, Thread
-from time import monotonic
+from time import monotonic, perf_counter
+from typing import NamedTuple
 
 from flask import current_app, g, has_app_context, render_template, request, session
 from flask_login import current_user
@@ -35,7 +36,9 @@ from sqlalchemy import DDL, DateTime, Integer, String, bindparam, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from werkzeug.http import parse_etags
 
+from . import errors, logs, security
 from .extensions import db, limiter
 from .models import utcnow
 
@@ -350,9 +353,7 @@ def cached_page(view):
         if not _cacheable_request():
             return view(*args, **kwargs)
         store = current_app.extensions["page_cache"]
-        environ = request.environ  # the raw request line: cheaper than building request.url
-        key = (request.scheme, request.host, environ.get("PATH_INFO", ""),
-               environ.get("QUERY_STRING", ""))
+        key = _key(request.environ)
         version = content_version()
         etag = hashlib.blake2b(repr((key, version)).encode(), digest_size=12).hexdigest()
         fresh_visitor = not session  # no cart, flashes or token to personalise
@@ -376,10 +377,76 @@ def cached_page(view):
         response = current_app.response_class(_fill(item[1]), mimetype=item[2])
         response.headers["ETag"] = f'"{etag}"'
         response.headers["Cache-Control"] = "no-cache"
+        if _cookie_less(request.environ) and "csrf" not in item[1][1::2]:
+            # What every visitor without cookies gets: keep it ready (ReadyPages).
+            current_app.extensions["page_cache_ready"].put(key, _Ready(
+                version, response.get_data(), response.content_type, etag))
         return response
 
     wrapper.page_cached = True
     return wrapper
+
+
+def _key(environ):
+    # The raw request line, as the WSGI server passed it (cheaper than request.url).
+    return (environ["wsgi.url_scheme"], environ.get("HTTP_HOST", ""),
+            environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
+
+
+def _cookie_less(environ):
+    """No session, no staff login, no API token: nothing about the visitor to show."""
+    return "HTTP_COOKIE" not in environ and "HTTP_AUTHORIZATION" not in environ
+
+
+class _Ready(NamedTuple):
+    version: tuple
+    body: bytes
+    content_type: str
+    etag: str
+
+
+class ReadyPages:
+    """A WSGI layer in front of Flask that answers a GET from a visitor without cookies
+    with the ready page of that URL, while this worker's watcher vouches that its
+    content version is current.
+
+    Such a visitor gets exactly what Flask would send (the same body, security
+    headers, request id, ETag and 304, access log line) without the cost of a
+    request context, session, login and limiter. Anything else, and any page
+    with a form (its CSRF token is per visitor), goes through Flask.
+    """
+
+    def __init__(self, app, wsgi_app):
+        self.app, self.wsgi_app = app, wsgi_app
+        self.store = app.extensions["page_cache_ready"]
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] == "GET" and _cookie_less(environ):
+            ready = self.store.get(_key(environ))
+            if ready is not None:
+                watcher = self.app.extensions.get("page_cache_watcher")
+                if (watcher is not None and watcher.pid == os.getpid()
+                        and watcher.current() == ready.version):
+                    return self._answer(ready, environ, start_response)
+        return self.wsgi_app(environ, start_response)
+
+    def _answer(self, ready, environ, start_response):
+        started = perf_counter()
+        request_id = errors.request_id(environ.get("HTTP_X_REQUEST_ID", ""))
+        headers = [("ETag", f'"{ready.etag}"'), ("Cache-Control", "no-cache"),
+                   ("Vary", "Cookie"), ("X-Request-ID", request_id),
+                   *security.secure_headers(environ["wsgi.url_scheme"] == "https")]
+        if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains(ready.etag):
+            status, body = 304, b""
+        else:
+            status, body = 200, ready.body
+            headers += [("Content-Type", ready.content_type),
+                        ("Content-Length", str(len(body)))]
+        start_response("200 OK" if status == 200 else "304 NOT MODIFIED", headers)
+        if not self.app.testing:
+            logs.log_access("GET", environ.get("PATH_INFO", ""), status,
+                            round((perf_counter() - started) * 1000, 1), request_id)
+        return [body]
 
 
 @limiter.request_filter
@@ -400,6 +467,8 @@ class _Holes(dict):
 
 def init_app(app):
     app.extensions["page_cache"] = _Store(app.config.get("PAGE_CACHE_SIZE", 1000))
+    app.extensions["page_cache_ready"] = _Store(app.config.get("PAGE_CACHE_SIZE", 1000))
+    app.wsgi_app = ReadyPages(app, app.wsgi_app)
     app.extensions["page_holes"] = _Holes({
         "cart_link": ("partials/cart_link.html", ("cart",)),
         "flashes": ("partials/flashes.html", ("_flashes",)),

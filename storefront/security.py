@@ -31,19 +31,28 @@ SECURE_HTTPS_HEADERS = (
     *SECURE_HEADERS, ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
 
 
-def init_app(app):
-    hops = app.config.get("TRUSTED_PROXY_COUNT", 0)
-    if hops:
-        # Behind a load balancer: trust exactly that many X-Forwarded-* hops, no more.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
-                                x_prefix=hops)
+def secure_headers(is_secure):
+    """The headers every response carries (HSTS only over HTTPS)."""
+    return SECURE_HTTPS_HEADERS if is_secure else SECURE_HEADERS
 
+
+def init_app(app):
     @app.after_request
     def security_headers(response):
         # Each header is added unless the view set its own (one pass over the headers).
         headers = response.headers
         present = {name.lower() for name, _ in headers}
-        defaults = SECURE_HTTPS_HEADERS if request.is_secure else SECURE_HEADERS
-        headers.extend([(name, value) for name, value in defaults
+        headers.extend([(name, value) for name, value in secure_headers(request.is_secure)
                         if name.lower() not in present])
         return response
+
+
+def trust_proxies(app):
+    """Behind a load balancer: trust exactly TRUSTED_PROXY_COUNT X-Forwarded-* hops.
+
+    Applied last, around every other WSGI layer, so they all see the client's scheme
+    and host."""
+    hops = app.config.get("TRUSTED_PROXY_COUNT", 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
+                                x_prefix=hops)

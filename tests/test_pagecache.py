@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from flask import g
 from sqlalchemy import text
 
 from storefront import create_app, pagecache
@@ -233,3 +234,75 @@ def test_the_models_install_the_notify_triggers(app, backend):
     if backend != "postgresql":
         pytest.skip("SQLite has no notifications")
     assert notify_triggers() == NOTIFY_TRIGGERS  # tests/test_migrations.py: migrations too
+
+
+# -- ready pages: a visitor without cookies is answered before Flask ----------------
+
+@pytest.fixture
+def flask_requests(app):
+    """How many requests reached Flask (the ready-page layer answers the others)."""
+    seen = []
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: seen.append(1))
+    return seen
+
+
+def ready(app, url, **headers):
+    """GET `url` as a new visitor without cookies."""
+    return app.test_client(use_cookies=False).get(url, headers=headers)
+
+
+def test_a_visitor_without_cookies_gets_the_ready_page_unchanged(
+        app, make_product, listening, flask_requests, count_queries):
+    product = make_product([9, 4])  # options to choose first: no form on the page yet
+    url = f"/products/{product.slug}"
+    first = ready(app, url)
+    assert watcher_current(listening)
+    assert len(flask_requests) == 1
+    with count_queries() as queries:
+        again = ready(app, url, **{"X-Request-ID": "trace-me-12345"})
+    assert len(flask_requests) == 1 and queries == []  # answered before Flask
+    assert again.status_code == 200 and again.data == first.data
+    for name in ("Content-Type", "ETag", "Cache-Control", "Vary", "Content-Security-Policy",
+                 "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy",
+                 "Permissions-Policy", "Cross-Origin-Opener-Policy"):
+        assert again.headers[name] == first.headers[name], name
+    assert again.headers["X-Request-ID"] == "trace-me-12345"
+    assert "Set-Cookie" not in again.headers
+    not_modified = ready(app, url, **{"If-None-Match": again.headers["ETag"]})
+    assert not_modified.status_code == 304 and not_modified.data == b""
+    assert len(flask_requests) == 1
+
+
+def test_ready_pages_are_never_stale(app, make_product, listening, flask_requests,
+                                     other_worker):
+    product = make_product([9])
+    url = f"/products/{product.slug}.json"
+    ready(app, url)
+    assert watcher_current(listening)
+    inventory.adjust(product.variants[0].id, -2, "damaged", actor="test")
+    assert ready(app, url).get_json()["variants"][0]["available"] == 7  # this process
+    with other_worker():
+        inventory.adjust(product.variants[0].id, -3, "damaged", actor="test")
+    assert wait_until(lambda: ready(app, url).get_json()["variants"][0]["available"] == 4)
+
+
+def test_visitors_with_cookies_or_forms_go_through_flask(app, client, make_product, listening,
+                                                          flask_requests):
+    product = make_product([9, 4])
+    plain = f"/products/{product.slug}"
+    with_form = f"{plain}?size=6&width=M&colour=navy"  # the add-to-cart form: a CSRF token
+    for url in (plain, with_form):
+        ready(app, url)
+    assert watcher_current(listening)
+    before = len(flask_requests)
+    first = ready(app, with_form)
+    g.pop("csrf_token", None)  # tests share one app context; two browsers would not
+    second = ready(app, with_form)
+    assert len(flask_requests) == before + 2
+    token = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+    assert token.search(body(first)).group(1) != token.search(body(second)).group(1)
+    g.pop("csrf_token", None)
+    client.get(with_form)  # its CSRF token gives this client a session cookie
+    assert client.get_cookie("session") is not None
+    client.get(plain)
+    assert len(flask_requests) == before + 4
