@@ -10,7 +10,7 @@ holds locks that variant's counters first, so transactions never deadlock.
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, bindparam, func, insert, literal, select, update
+from sqlalchemy import Integer, UniqueConstraint, bindparam, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..database import transactional
@@ -48,6 +48,11 @@ MAX_UNITS = 1_000_000
 
 _level = StockLevel.__table__
 _hold = StockHold.__table__
+# One hold row per (reference, variant), whatever its status.
+_HOLD_ONCE = next(c for c in _hold.constraints if isinstance(c, UniqueConstraint)
+                  and [col.name for col in c.columns] == ["reference", "variant_id"])
+_HOLD_ONCE_SQLITE = "UNIQUE constraint failed: " + ", ".join(
+    f"{_hold.name}.{col.name}" for col in _HOLD_ONCE.columns)
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,23 @@ class StaleCount(InventoryError):
 class IdempotencyConflict(InventoryError):
     status = 422
     code = "idempotency_key_reused"
+
+
+class AlreadyHeld(InventoryError):
+    """A reference already has a hold row on a variant (of any status); nothing was changed."""
+
+    code = "already_held"
+
+    def __init__(self, reference, variant_id):
+        super().__init__(
+            f"Variant {variant_id} was already held for {reference}; a reference can hold "
+            f"each variant only once, even after that hold was released, confirmed or "
+            f"expired. Nothing was changed; hold it under a new reference."
+        )
+        self.reference, self.variant_id = reference, variant_id
+
+    def to_dict(self):
+        return super().to_dict() | {"variant_id": self.variant_id}
 
 
 def _units(n):
@@ -441,32 +463,56 @@ def _reserve(variant_id, quantity, reference, expires_at, actor, now):
     """Hold one line if there is stock: counters, ledger row and hold row.
 
     Returns (Levels or None when refused, whether expired holds still count on it).
+    Raises AlreadyHeld, after rolling the whole transaction back, when `reference`
+    already has a hold row on the variant.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        row = _execute(_RESERVE_AND_RECORD, {
-            "b_variant_id": variant_id, "d_on_hand": 0, "d_reserved": quantity,
-            "d_committed": 0, "b_reason": "hold", "b_actor": actor, "b_reference": reference,
-            "b_note": "", "b_idempotency_key": None, "b_created_at": now,
-            "b_expires_at": expires_at,
-        }).first()
-        if row is None:
+    try:
+        if db.session.get_bind().dialect.name == "postgresql":
+            row = _execute(_RESERVE_AND_RECORD, {
+                "b_variant_id": variant_id, "d_on_hand": 0, "d_reserved": quantity,
+                "d_committed": 0, "b_reason": "hold", "b_actor": actor,
+                "b_reference": reference, "b_note": "", "b_idempotency_key": None,
+                "b_created_at": now, "b_expires_at": expires_at,
+            }).first()
+            if row is None:
+                return None, False
+            return Levels(variant_id, *row[:3]), row.has_expired_holds
+        levels = _apply(variant_id, "hold", reserved=quantity, actor=actor,
+                        reference=reference)
+        if levels is None:
             return None, False
-        return Levels(variant_id, *row[:3]), row.has_expired_holds
-    levels = _apply(variant_id, "hold", reserved=quantity, actor=actor, reference=reference)
-    if levels is None:
-        return None, False
-    has_expired = bool(_variants_with_expired_holds([variant_id], now))
-    _execute(_INSERT_HOLD, {"variant_id": variant_id, "reference": reference,
-                            "quantity": quantity, "status": "active",
-                            "expires_at": expires_at, "created_at": now})
-    return levels, has_expired
+        has_expired = bool(_variants_with_expired_holds([variant_id], now))
+        _execute(_INSERT_HOLD, {"variant_id": variant_id, "reference": reference,
+                                "quantity": quantity, "status": "active",
+                                "expires_at": expires_at, "created_at": now})
+        return levels, has_expired
+    except IntegrityError as error:
+        if not _breaks_hold_once(error):
+            raise
+        # The unique index, not a look-up first, finds the repeat, so a hold pays
+        # nothing for it. PostgreSQL has aborted the transaction and SQLite kept this
+        # line's counter and ledger changes (and earlier lines'): only a rollback of
+        # the whole transaction, a caller's it joined included, leaves nothing changed
+        # and the session usable.
+        db.session.rollback()
+        raise AlreadyHeld(reference, variant_id) from error
+
+
+def _breaks_hold_once(error):
+    """Whether an IntegrityError is a second hold row for one (reference, variant)."""
+    diag = getattr(error.orig, "diag", None)
+    if diag is not None:  # psycopg names the violated constraint
+        return diag.constraint_name == _HOLD_ONCE.name
+    return str(error.orig) == _HOLD_ONCE_SQLITE
 
 
 @transactional
 def hold(reference, lines, expires_at, *, actor="system"):
     """Reserve units for an open checkout until `expires_at`: every line or none.
 
-    Raises OutOfStock listing each short line with what is available.
+    Raises OutOfStock listing each short line with what is available, and
+    AlreadyHeld when `reference` has held one of the variants before (the
+    transaction, a caller's it joined included, is then rolled back).
     """
     lines = _lines(lines)
     now = utcnow()
