@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from . import (
     database,  # noqa: F401  (registers the SQLite connection settings)
@@ -32,6 +33,9 @@ def create_app(test_config=None):
         )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    # Every <int:...> in a URL is an id, and ids are INTEGER columns: a larger
+    # number is a 404, not an out-of-range error from the database.
+    app.url_map.converters["int"] = DatabaseInteger
     import_models()
     logs.init_app(app)
     security.init_app(app)
@@ -42,6 +46,12 @@ def create_app(test_config=None):
     register_template_helpers(app)
     security.trust_proxies(app)
     return app
+
+
+class DatabaseInteger(IntegerConverter):
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def import_models():

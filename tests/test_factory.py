@@ -49,3 +49,10 @@ def test_json_clients_get_json_errors(client):
     response = client.get("/products/nope.json")
     assert response.status_code == 404
     assert response.get_json()["error"] == "not_found"
+
+
+def test_an_id_too_large_for_the_database_is_a_404(client, login_as):
+    login_as("warehouse")
+    for url in (f"/staff/inventory/{2**31}", f"/staff/inventory/{2**63}"):
+        response = client.get(url)
+        assert response.status_code == 404, (url, response.status_code)
