@@ -13,6 +13,7 @@ from . import (
 )
 from .config import ROOT, Config
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .models import MAX_ID
 
 
 def create_app(test_config=None):
@@ -50,7 +51,7 @@ def create_app(test_config=None):
 
 class DatabaseInteger(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
 
 
