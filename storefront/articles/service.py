@@ -14,7 +14,7 @@ from ..database import transactional
 from ..exceptions import DomainError
 from ..extensions import db
 from ..mail import service as mail
-from ..models import utcnow
+from ..models import MAX_ID, utcnow
 from . import markdown
 from .models import (
     COMMENT_STATUSES,
@@ -595,7 +595,8 @@ def moderate(comment_ids, action, staff_id, now=None):
     """
     if action not in MODERATION_ACTIONS:
         raise InvalidModeration("Choose approve, reject or spam.")
-    ids = sorted({int(i) for i in comment_ids})
+    # An id no comment can have (a forged form) matches nothing, like an unknown one.
+    ids = sorted({i for i in map(int, comment_ids) if 0 < i <= MAX_ID})
     if not ids:
         raise InvalidModeration("Tick at least one comment first.")
     status = MODERATION_ACTIONS[action]

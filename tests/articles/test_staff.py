@@ -211,6 +211,11 @@ def test_moderation_refuses_empty_or_odd_requests(client, make_article):
     response = client.submit("/staff/comments", "/staff/comments",
                              {"action": "approve", "comment_id": ["x"]}, follow_redirects=True)
     assert "That selection was not understood." in text(response)
+    response = client.submit("/staff/comments", "/staff/comments",
+                             {"action": "approve", "comment_id": [str(2**31), str(2**63)]},
+                             follow_redirects=True)
+    assert response.status_code == 200  # ids no comment can have: nothing to approve
+    assert "Tick at least one comment first." in text(response)
 
 
 ATTACK = ('<script>alert(1)</script><img src=x onerror=alert(2)> '
