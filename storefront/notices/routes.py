@@ -27,6 +27,10 @@ def subscribe(slug):
     try:
         variant_id = service.parse_variant_id(data.get("variant_id"))
         result = service.sign_up(slug, variant_id, data.get("email"))
+    except service.InvalidEmail as error:
+        if wants_json():
+            raise
+        return _refused_address(slug, variant_id, data.get("email"), error)
     except service.NoticeError as error:
         if wants_json():
             raise
@@ -36,6 +40,18 @@ def subscribe(slug):
         return jsonify({"outcome": result.outcome, "message": result.message})
     flash(result.message, "success")
     return redirect(_product_link(slug, result.variant), 303)
+
+
+def _refused_address(slug, variant_id, email, error):
+    # The same option again with the error at the address field and the address kept,
+    # so the shopper corrects it where they typed it.
+    try:
+        page = service.product_page(slug, variant_id)
+    except service.NoticeError:
+        flash(error.message, "error")
+        return redirect(url_for("catalogue.product", slug=slug), 303)
+    return render_template("catalogue/product.html", page=page, product=page.product,
+                           notify_error=error.message, notify_email=email or ""), 422
 
 
 @bp.get("/notices/confirm/<token>")

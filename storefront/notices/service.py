@@ -117,12 +117,13 @@ def sign_up(slug, variant_id, email):
     A repeat sign-up re-sends the confirmation only while unconfirmed.
     Raises InvalidEmail, UnknownNoticeVariant, NotSoldOut.
     """
-    email = clean_email(email)
     variant = _variant_of(slug, variant_id)
     levels = inventory.levels([variant.id]).get(variant.id)
     name = f"{variant.product.title} ({variant.label})"
     if levels is not None and levels.available > 0:
         raise NotSoldOut(f"{name} is in stock now: add it to your cart instead.")
+    # Checked last, so a refused address means the form it came from is still offered.
+    email = clean_email(email)
     request = _existing(variant.id, email)
     if request is None:
         request = BackInStockRequest(variant_id=variant.id, email=email,
@@ -154,6 +155,17 @@ def sign_up(slug, variant_id, email):
                       f"when {name} is back.", variant)
     return SignUp("already_waiting", f"You are already on the list for {name}, and confirmed: "
                   f"we will e-mail {email} once when it is back.", variant)
+
+
+def product_page(slug, variant_id):
+    """The product page with the variant chosen, to show a refused sign-up again.
+
+    Raises UnknownNoticeVariant when the product does not sell it.
+    """
+    variant = _variant_of(slug, variant_id)
+    return catalogue.product_page(slug, {"size": variant.size.label,
+                                         "width": variant.width.code,
+                                         "colour": variant.colour.slug})
 
 
 def _by_token(token, *, lock=False):

@@ -79,6 +79,27 @@ def test_bad_input_gets_clear_messages_and_nothing_stored(client, make_product):
                        ).status_code == 400  # no CSRF token
 
 
+def test_a_refused_address_shows_the_same_option_with_the_error_at_the_field(client,
+                                                                             make_product):
+    product = make_product(stock=[0, 3])
+    sold_out, in_stock = product.variants
+    typed = 'walker@example"><b>x'
+    response = client.submit(page_of(sold_out), f"/products/{product.slug}/notify",
+                             {"variant_id": sold_out.id, "email": typed})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f"SKU {sold_out.sku}" in page  # still the option the shopper chose
+    assert ('<p class="field-error" id="notify-email-error">Enter an e-mail address like '
+            'name@example.com.</p>') in page
+    assert ('value="walker@example&#34;&gt;&lt;b&gt;x" aria-invalid="true" '
+            'aria-describedby="notify-email-error notify-help"') in page
+    assert db.session.scalars(select(BackInStockRequest)).all() == []
+    assert mails("back_in_stock_confirm") == []
+    # An option back in stock says so rather than asking to fix an address it does not need.
+    text = sign_up(client, in_stock, "not-an-address").get_data(as_text=True)
+    assert "is in stock now" in text and "Enter an e-mail address" not in text
+
+
 def test_confirm_once_and_duplicates_say_so(client, make_product):
     variant = make_product(stock=[0]).variants[0]
     sign_up(client, variant)
