@@ -377,10 +377,10 @@ def cached_page(view):
         response = current_app.response_class(_fill(item[1]), mimetype=item[2])
         response.headers["ETag"] = f'"{etag}"'
         response.headers["Cache-Control"] = "no-cache"
-        if _cookie_less(request.environ) and "csrf" not in item[1][1::2]:
+        if _cookie_less(request.environ):
             # What every visitor without cookies gets: keep it ready (ReadyPages).
             current_app.extensions["page_cache_ready"].put(key, _Ready(
-                version, response.get_data(), response.content_type, etag))
+                version, _ready_body(item[1]), response.content_type, etag))
         return response
 
     wrapper.page_cached = True
@@ -400,9 +400,24 @@ def _cookie_less(environ):
 
 class _Ready(NamedTuple):
     version: tuple
-    body: bytes
+    body: bytes | tuple  # the page, or the text around its CSRF tokens
     content_type: str
     etag: str
+
+
+def _ready_body(parts):
+    """The page as every visitor without cookies gets it (their cart and messages are
+    empty): bytes, or for a page with forms the text around its CSRF tokens, the one
+    thing that differs between two such visitors."""
+    segments = [""]
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            segments[-1] += part
+        elif part == "csrf":
+            segments.append("")
+        else:
+            segments[-1] += _fill_hole(part)
+    return segments[0].encode() if len(segments) == 1 else tuple(segments)
 
 
 class ReadyPages:
@@ -411,9 +426,11 @@ class ReadyPages:
     content version is current.
 
     Such a visitor gets exactly what Flask would send (the same body, security
-    headers, request id, ETag and 304, access log line) without the cost of a
-    request context, session, login and limiter. Anything else, and any page
-    with a form (its CSRF token is per visitor), goes through Flask.
+    headers, request id, ETag and 304, access log line) without the cost of the
+    request hooks (login, limiter, ...). A page with a form needs a CSRF token
+    of the visitor's own: it is made by Flask-WTF in a bare request context and
+    sent with its session cookie, as Flask would. Anything else goes through
+    Flask.
     """
 
     def __init__(self, app, wsgi_app):
@@ -440,6 +457,9 @@ class ReadyPages:
             status, body = 304, b""
         else:
             status, body = 200, ready.body
+            if not isinstance(body, bytes):
+                body, session_headers = self._with_token(body, environ)
+                headers += session_headers
             headers += [("Content-Type", ready.content_type),
                         ("Content-Length", str(len(body)))]
         start_response("200 OK" if status == 200 else "304 NOT MODIFIED", headers)
@@ -447,6 +467,16 @@ class ReadyPages:
             logs.log_access("GET", environ.get("PATH_INFO", ""), status,
                             round((perf_counter() - started) * 1000, 1), request_id)
         return [body]
+
+    def _with_token(self, segments, environ):
+        """The page with a new CSRF token, and the cookie of the session that holds it."""
+        app = self.app
+        with app.request_context(environ):
+            body = generate_csrf().join(segments).encode()
+            response = app.response_class()
+            app.session_interface.save_session(app, session, response)
+            return body, [("Set-Cookie", cookie)
+                          for cookie in response.headers.getlist("Set-Cookie")]
 
 
 @limiter.request_filter

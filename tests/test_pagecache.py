@@ -286,23 +286,41 @@ def test_ready_pages_are_never_stale(app, make_product, listening, flask_request
     assert wait_until(lambda: ready(app, url).get_json()["variants"][0]["available"] == 4)
 
 
-def test_visitors_with_cookies_or_forms_go_through_flask(app, client, make_product, listening,
-                                                          flask_requests):
+def test_a_page_with_a_form_gets_each_visitor_a_token_that_works(app, make_product, listening,
+                                                                  flask_requests):
     product = make_product([9, 4])
-    plain = f"/products/{product.slug}"
-    with_form = f"{plain}?size=6&width=M&colour=navy"  # the add-to-cart form: a CSRF token
-    for url in (plain, with_form):
-        ready(app, url)
+    with_form = f"/products/{product.slug}?size=6&width=M&colour=navy"  # add-to-cart form
+    ready(app, with_form)
     assert watcher_current(listening)
     before = len(flask_requests)
-    first = ready(app, with_form)
-    g.pop("csrf_token", None)  # tests share one app context; two browsers would not
-    second = ready(app, with_form)
-    assert len(flask_requests) == before + 2
     token = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-    assert token.search(body(first)).group(1) != token.search(body(second)).group(1)
-    g.pop("csrf_token", None)
-    client.get(with_form)  # its CSRF token gives this client a session cookie
-    assert client.get_cookie("session") is not None
+    tokens = []
+    for _ in range(2):
+        g.pop("csrf_token", None)  # tests share one app context; two browsers would not
+        with app.test_client() as visitor:
+            page = visitor.get(with_form)
+            assert page.headers["Set-Cookie"].startswith("session=")
+            tokens.append(token.search(body(page)).group(1))
+            added = visitor.post("/cart/add", data={
+                "csrf_token": tokens[-1], "variant_id": product.variants[0].id, "quantity": 1})
+            assert added.status_code == 303, body(added)
+    assert len(flask_requests) == before + 2  # the two posts; both pages were ready
+    assert tokens[0] != tokens[1]
+
+
+def test_visitors_with_cookies_go_through_flask(app, client, make_product, listening,
+                                                flask_requests):
+    product = make_product([9, 4])
+    plain = f"/products/{product.slug}"
+    ready(app, plain)
+    assert watcher_current(listening)
+    before = len(flask_requests)
     client.get(plain)
-    assert len(flask_requests) == before + 4
+    assert len(flask_requests) == before  # no cookie yet: ready
+    client.submit(f"{plain}?size=6&width=M&colour=navy", "/cart/add",
+                  {"variant_id": product.variants[0].id, "quantity": 1})
+    assert client.get_cookie("session") is not None
+    before = len(flask_requests)
+    page = client.get(plain)
+    assert len(flask_requests) == before + 1
+    assert re.search(r'class="cart-count">1<', body(page))
