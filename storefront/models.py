@@ -9,6 +9,14 @@ from sqlalchemy.orm import mapped_column
 MAX_ID = 2**31 - 1
 
 
+def parse_id(raw):
+    """An id from form or JSON input, or None when the value cannot be one."""
+    text = str(raw).strip() if raw is not None and not isinstance(raw, bool) else ""
+    if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID:
+        return int(text)
+    return None
+
+
 def utcnow():
     """Aware UTC now; used as a callable default so each row gets its own time."""
     return datetime.now(UTC)

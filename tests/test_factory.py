@@ -56,3 +56,11 @@ def test_an_id_too_large_for_the_database_is_a_404(client, login_as):
     for url in (f"/staff/inventory/{2**31}", f"/staff/inventory/{2**63}"):
         response = client.get(url)
         assert response.status_code == 404, (url, response.status_code)
+
+
+def test_ids_from_forms_are_plain_digits_within_integer():
+    from storefront.models import MAX_ID, parse_id
+
+    assert [parse_id(v) for v in ("7", " 42 ", 9, MAX_ID)] == [7, 42, 9, MAX_ID]
+    for bad in (MAX_ID + 1, 2**63, "²", "١٢", "-1", "1.0", "", None, True, "9" * 40):
+        assert parse_id(bad) is None, bad

@@ -18,7 +18,7 @@ from flask import current_app
 from ..catalogue import service as catalogue
 from ..exceptions import DomainError
 from ..inventory import service as inventory
-from ..models import MAX_ID
+from ..models import parse_id
 
 # A signed cookie holds about 4 KB; this many lines fit with room to spare.
 MAX_LINES = 30
@@ -257,10 +257,10 @@ def item_count(cart):
 
 def parse_variant_id(raw):
     """A variant id from form or JSON input; raises UnknownCartVariant."""
-    text = str(raw).strip() if raw is not None else ""
-    if not text.isdigit() or len(text) > 12 or int(text) > MAX_ID:
+    variant_id = parse_id(raw)
+    if variant_id is None:
         raise UnknownCartVariant("Choose a size, width and colour first: that item was not found.")
-    return int(text)
+    return variant_id
 
 
 def parse_quantity(raw, *, allow_zero=False):

@@ -24,7 +24,7 @@ from ..exceptions import DomainError
 from ..extensions import db
 from ..inventory import service as inventory
 from ..mail import service as mail
-from ..models import utcnow
+from ..models import parse_id, utcnow
 from .models import BackInStockRequest
 
 _EMAIL = re.compile(r"^[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+\.[^@\s<>,;:\"()\[\]\\]+$")
@@ -77,10 +77,10 @@ def clean_email(raw):
 
 
 def parse_variant_id(raw):
-    text = str(raw).strip() if raw is not None else ""
-    if not text.isdigit() or len(text) > 12:
+    variant_id = parse_id(raw)
+    if variant_id is None:
         raise UnknownNoticeVariant("Choose a size, width and colour first.")
-    return int(text)
+    return variant_id
 
 
 def _variant_of(slug, variant_id):

@@ -77,7 +77,7 @@ def test_unknown_and_unpublished_variants_are_refused(client, make_product):
     visible = make_product([5]).variants[0]
     hidden = make_product([5], published=False).variants[0]
     token_page = page_of(visible)
-    for variant_id in [hidden.id, 999999, 2**31, 2**63, "abc", ""]:  # 2**31: past INTEGER
+    for variant_id in [hidden.id, 999999, 2**31, 2**63, "abc", "", "²"]:  # 2**31: past INTEGER
         response = client.submit(token_page, "/cart/add",
                                  {"variant_id": variant_id, "quantity": 1},
                                  follow_redirects=True)

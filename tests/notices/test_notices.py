@@ -70,9 +70,10 @@ def test_bad_input_gets_clear_messages_and_nothing_stored(client, make_product):
     text = sign_up(client, in_stock).get_data(as_text=True)
     assert "is in stock now" in text
     other = make_product(stock=[0]).variants[0]
-    response = client.submit(page_of(sold_out), f"/products/{product.slug}/notify",
-                             {"variant_id": other.id, "email": "a@example.com"})
-    assert response.status_code == 303
+    for variant_id in (other.id, 2**31):  # not this product's; not an id at all
+        response = client.submit(page_of(sold_out), f"/products/{product.slug}/notify",
+                                 {"variant_id": variant_id, "email": "a@example.com"})
+        assert response.status_code == 303, variant_id
     assert db.session.scalars(select(BackInStockRequest)).all() == []
     assert client.post(f"/products/{product.slug}/notify",
                        data={"variant_id": sold_out.id, "email": "a@example.com"}
