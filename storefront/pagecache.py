@@ -377,8 +377,9 @@ def cached_page(view):
         response = current_app.response_class(_fill(item[1]), mimetype=item[2])
         response.headers["ETag"] = f'"{etag}"'
         response.headers["Cache-Control"] = "no-cache"
-        if _cookie_less(request.environ):
-            # What every visitor without cookies gets: keep it ready (ReadyPages).
+        if _cookie_less(request.environ) and "page_cache_watcher" in current_app.extensions:
+            # What every visitor without cookies gets: keep it ready (ReadyPages, which
+            # answers only while a watcher vouches for the version).
             current_app.extensions["page_cache_ready"].put(key, _Ready(
                 version, _ready_body(item[1]), response.content_type, etag))
         return response

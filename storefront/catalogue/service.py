@@ -428,6 +428,7 @@ def product_json(slug):
                 "size": v.size.label,
                 "width": v.width.code,
                 "colour": v.colour.name,
+                "attributes": dict(v.attributes or {}),  # other options, e.g. from Shopify
                 "price": v.price_cents,
                 "compare_at_price": v.compare_at_cents,
                 "available": page.available(v),

@@ -250,3 +250,15 @@ def test_the_service_reports_without_the_command_line(app):
     assert [o.sku for o in report.oversold] == ["HTW-10-W-BLK", "LENA-8-NAVY-SUEDE"]
     with pytest.raises(ShopifyFileError):
         parse_products(b"Handle,Title\n")  # a header and no rows
+
+
+def test_imported_options_beyond_size_width_colour_show_on_the_product(runner, client):
+    assert run(runner, "products.csv").exit_code == 0
+    page = client.get("/products/lena-slip-on").get_data(as_text=True)
+    assert '<th scope="col">Details</th>' in page and "<td>Material: Suede</td>" in page
+    variants = client.get("/products/lena-slip-on.json").get_json()["variants"]
+    assert {v["sku"]: v["attributes"] for v in variants}["LENA-7-NAVY-SUEDE"] == {
+        "Material": "Suede"}
+    # A product without such options keeps its table as it was.
+    plain = client.get("/products/harbor-trail-walker").get_data(as_text=True)
+    assert '<th scope="col">Details</th>' not in plain
