@@ -35,7 +35,8 @@ def subscribe(slug):
         if wants_json():
             raise
         flash(error.message, "error")
-        return redirect(url_for("catalogue.product", slug=slug), 303)
+        # Back in stock: straight to that option, with its add-to-cart button.
+        return redirect(_product_link(slug, getattr(error, "variant", None)), 303)
     if wants_json():
         return jsonify({"outcome": result.outcome, "message": result.message})
     flash(result.message, "success")

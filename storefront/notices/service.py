@@ -45,6 +45,10 @@ class NotSoldOut(NoticeError):
     status = 409
     code = "in_stock"
 
+    def __init__(self, message, variant):
+        super().__init__(message)
+        self.variant = variant
+
 
 class UnknownNoticeVariant(NoticeError):
     status = 404
@@ -121,7 +125,7 @@ def sign_up(slug, variant_id, email):
     levels = inventory.levels([variant.id]).get(variant.id)
     name = f"{variant.product.title} ({variant.label})"
     if levels is not None and levels.available > 0:
-        raise NotSoldOut(f"{name} is in stock now: add it to your cart instead.")
+        raise NotSoldOut(f"{name} is in stock now: add it to your cart instead.", variant)
     # Checked last, so a refused address means the form it came from is still offered.
     email = clean_email(email)
     request = _existing(variant.id, email)
