@@ -73,10 +73,11 @@ def _ms(value):
     return float(number) * _UNITS[unit]
 
 
-def wrk(url, connections=32, seconds=10, threads=2):
+def wrk(url, connections=32, seconds=10, threads=2, headers=()):
     """Run wrk against `url`; returns requests/s, p50 and p99 latency (ms) and errors."""
+    extra = [arg for header in headers for arg in ("-H", header)]
     out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", *extra, url],
         capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = _ms(re.search(r"\s50%\s+([\d.]+\w+)", out).group(1))

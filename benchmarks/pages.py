@@ -17,6 +17,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -48,16 +49,27 @@ def prepare(url, articles):
     return env, article
 
 
+RETURNING = "returning visitor (session cookie)"
+
+
 def pages(article_slug):
     rows = [
         ("Home page", "/"),
         ("Catalogue page (24 cards)", "/products"),
         ("Filtered catalogue page", "/products?size=8&width=W&in_stock=1&sort=price_asc"),
         ("Product page", "/products/bench-shoe-42"),
+        (f"Product page, {RETURNING}", "/products/bench-shoe-42"),
         ("Product JSON", "/products/bench-shoe-42.json"),
     ]
-    rows.insert(4, ("Article page with product cards", f"/blog/{article_slug}"))
+    rows.insert(5, ("Article page with product cards", f"/blog/{article_slug}"))
     return rows
+
+
+def session_cookie(base, path):
+    """The session cookie a shopper gets from a page with a form (its CSRF token)."""
+    with urllib.request.urlopen(base + path) as response:  # noqa: S310 (our own server)
+        cookie = response.headers["Set-Cookie"]
+    return cookie.split(";", 1)[0]
 
 
 def median_of(runs, key):
@@ -82,12 +94,16 @@ def main():
         with gunicorn("benchmarks.hello:app", {}, args.workers) as (hello, _), \
                 gunicorn("wsgi:app", shop_env, args.workers) as (shop, master):
             bases = {"hello": hello, "shop": shop}
-            for _name, path, server in rows:  # warm up: caches, connections, pages
-                wrk(bases[server] + path, args.connections, 2)
+            # wrk sends no cookies, like a first visit; one row replays a shopper's cookie.
+            cookie = ("Cookie: " + session_cookie(shop, f"/blog/{article}"),)
+            headers = {name: cookie if RETURNING in name else () for name, _, _ in rows}
+            for name, path, server in rows:  # warm up: caches, connections, pages
+                wrk(bases[server] + path, args.connections, 2, headers=headers[name])
             for round_number in range(1, args.rounds + 1):
                 ceiling = None
                 for name, path, server in rows:
-                    measured = wrk(bases[server] + path, args.connections, args.seconds)
+                    measured = wrk(bases[server] + path, args.connections, args.seconds,
+                                   headers=headers[name])
                     ceiling = ceiling or measured["rps"]
                     measured["ratio"] = measured["rps"] / ceiling
                     runs[name].append(measured)
