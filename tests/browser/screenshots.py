@@ -22,6 +22,7 @@ PAGES = [
     ("cart", None),
     ("article", "/blog/choosing-shoes-to-wear-with-an-afo"),
     ("warehouse", "/staff/inventory"),
+    ("product-editor", "/staff/products?q=harbor+afo"),
 ]
 
 
@@ -45,6 +46,12 @@ def take(browser, app, url, size_name, viewport):
             elif name == "warehouse":
                 staff_login(page, app, url, "warehouse")
                 page.goto(url + path)
+            elif name == "product-editor":
+                page.context.clear_cookies()  # log the warehouse account out
+                staff_login(page, app, url, "marketing")
+                page.goto(url + path)
+                page.get_by_role("link", name="Harbor AFO Walker").first.click()
+                page.wait_for_url(lambda u: u.endswith("/edit"))
             else:
                 page.goto(url + path)
             target = OUT / f"{name}-{size_name}.png"
