@@ -13,7 +13,7 @@ from . import (
 )
 from .config import ROOT, Config
 from .extensions import csrf, db, limiter, login_manager, migrate
-from .models import MAX_ID
+from .inputs import MAX_ID
 
 
 def create_app(test_config=None):

@@ -59,7 +59,7 @@ def test_an_id_too_large_for_the_database_is_a_404(client, login_as):
 
 
 def test_ids_from_forms_are_plain_digits_within_integer():
-    from storefront.models import MAX_ID, parse_id
+    from storefront.inputs import MAX_ID, parse_id
 
     assert [parse_id(v) for v in ("7", " 42 ", 9, MAX_ID)] == [7, 42, 9, MAX_ID]
     for bad in (MAX_ID + 1, 2**63, "²", "١٢", "-1", "1.0", "", None, True, "9" * 40):

@@ -13,6 +13,7 @@ from flask import (
 )
 
 from ..extensions import limiter
+from ..inputs import page_number
 from ..pagecache import cached_page
 from . import service
 from .forms import CommentForm
@@ -31,13 +32,6 @@ def absolute(endpoint, **values):
     return current_app.config["PUBLIC_URL"] + url_for(endpoint, **values)
 
 
-def _page_arg():
-    try:
-        return min(max(int(request.args.get("page", 1)), 1), 10_000)
-    except (TypeError, ValueError):
-        return 1
-
-
 @bp.app_template_global("articles_mentioning")
 def articles_mentioning(product_id):
     """For product pages: the published articles that mention the product."""
@@ -47,14 +41,14 @@ def articles_mentioning(product_id):
 @bp.get("/blog")
 @cached_page
 def index():
-    page = service.list_published(page=_page_arg())
+    page = service.list_published(page=page_number(request.args.get("page")))
     return render_template("articles/index.html", blog=page, absolute=absolute)
 
 
 @bp.get("/blog/tagged/<tag>")
 @cached_page
 def tagged(tag):
-    page = service.list_published(page=_page_arg(), tag=tag[:60])
+    page = service.list_published(page=page_number(request.args.get("page")), tag=tag[:60])
     return render_template("articles/index.html", blog=page, absolute=absolute)
 
 

@@ -13,8 +13,9 @@ from ..catalogue.models import Product
 from ..database import transactional
 from ..exceptions import DomainError
 from ..extensions import db
+from ..inputs import MAX_ID
 from ..mail import service as mail
-from ..models import MAX_ID, utcnow
+from ..models import utcnow
 from . import markdown
 from .models import (
     COMMENT_STATUSES,

@@ -17,8 +17,8 @@ from flask import current_app
 
 from ..catalogue import service as catalogue
 from ..exceptions import DomainError
+from ..inputs import parse_id
 from ..inventory import service as inventory
-from ..models import parse_id
 
 # A signed cookie holds about 4 KB; this many lines fit with room to spare.
 MAX_LINES = 30

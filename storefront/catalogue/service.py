@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from ..exceptions import DomainError
 from ..extensions import db
+from ..inputs import page_number
 from ..inventory import service as inventory
 from .models import (
     CATEGORIES,
@@ -82,10 +83,6 @@ class Filters:
             value = (args.get(name) or "").strip()[:100]
             return value if allowed is None or value in allowed else ""
 
-        try:
-            page = int(args.get("page", 1))
-        except (TypeError, ValueError):
-            page = 1
         features = tuple(dict.fromkeys(
             f.strip()[:60] for f in args.getlist("feature") if f and f.strip()))[:6]
         return cls(
@@ -98,7 +95,7 @@ class Filters:
             gender=pick("gender", GENDERS),
             in_stock=args.get("in_stock") in ("1", "on", "true"),
             sort=pick("sort", SORTS) or "featured",
-            page=min(max(page, 1), 10_000),
+            page=page_number(args.get("page")),
         )
 
     def args(self, **overrides):

@@ -22,9 +22,10 @@ from ..catalogue.models import Product, Variant
 from ..database import transactional
 from ..exceptions import DomainError
 from ..extensions import db
+from ..inputs import parse_id
 from ..inventory import service as inventory
 from ..mail import service as mail
-from ..models import parse_id, utcnow
+from ..models import utcnow
 from .models import BackInStockRequest
 
 _EMAIL = re.compile(r"^[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+\.[^@\s<>,;:\"()\[\]\\]+$")

@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from ..articles import service as articles
 from ..articles.models import COMMENT_STATUSES
 from ..checkout import service as checkout
+from ..inputs import page_number
 from .auth import add_nav_link, role_required
 from .routes import bp
 
@@ -199,11 +200,8 @@ def article_report():
 @bp.get("/comments")
 @role_required(*ROLES)
 def comments():
-    try:
-        page = int(request.args.get("page", 1))
-    except ValueError:
-        page = 1
-    queue = articles.moderation_queue(request.args.get("status", "pending"), page)
+    queue = articles.moderation_queue(request.args.get("status", "pending"),
+                                      page_number(request.args.get("page")))
     return render_template("staff/comments.html", queue=queue, statuses=COMMENT_STATUSES,
                            form=ActionForm())
 

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from ..checkout import service as checkout
 from ..checkout.models import ORDER_STATUSES
 from ..exceptions import DomainError
+from ..inputs import page_number
 from .auth import add_nav_link, role_required
 from .routes import bp
 
@@ -60,10 +61,7 @@ def _actor():
 def orders():
     status = request.args.get("status", "")
     status = status if status in ORDER_STATUSES else ""
-    try:
-        page = min(max(int(request.args.get("page", 1)), 1), 10_000)
-    except ValueError:
-        page = 1
+    page = page_number(request.args.get("page"))
     flagged = (checkout.list_orders(status=status or None, needs_attention=True,
                                     limit=FLAGGED_LIMIT) if page == 1 else [])
     rest = checkout.list_orders(status=status or None, needs_attention=False,

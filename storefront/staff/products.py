@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..catalogue import editing
 from ..catalogue.editing import MAX_LENGTHS, clean_text
+from ..inputs import page_number
 from .auth import add_nav_link, role_required
 from .routes import bp
 
@@ -64,12 +65,9 @@ def _copy(form):
 @bp.get("/products")
 @role_required(*ROLES)
 def products():
-    try:
-        page = int(request.args.get("page", 1))
-    except ValueError:
-        page = 1
     q = request.args.get("q", "").strip()[:100]
-    return render_template("staff/products.html", listing=editing.product_list(q, page))
+    return render_template("staff/products.html", listing=editing.product_list(
+        q, page_number(request.args.get("page"))))
 
 
 def _editor(form, product, status=200):

@@ -16,6 +16,7 @@ from ..catalogue.models import Colour, Product, Size, Variant, Width
 from ..database import transactional
 from ..exceptions import DomainError
 from ..extensions import db
+from ..inputs import page_number
 from ..inventory import service as inventory
 from ..inventory.models import StockLevel
 from ..models import utcnow
@@ -98,10 +99,6 @@ class ConsoleFilters:
 
     @classmethod
     def from_args(cls, args):
-        try:
-            page = int(args.get("page", 1))
-        except (TypeError, ValueError):
-            page = 1
         stock = args.get("stock", "")
         sort = args.get("sort", "product")
         return cls(
@@ -109,7 +106,7 @@ class ConsoleFilters:
             stock=stock if stock in STOCK_FILTERS else "",
             sort=sort if sort in SORTS else "product",
             desc=args.get("dir") == "desc",
-            page=min(max(page, 1), 100_000),
+            page=page_number(args.get("page"), last=100_000),
         )
 
     def args(self, **overrides):
