@@ -28,6 +28,38 @@ ORDER_STATUSES = {
 }
 _STATUS_LIST = ", ".join(f"'{s}'" for s in ORDER_STATUSES)
 
+# The order state machine: (status, event) -> the status the event leads to.
+# An event missing for a status is refused (checkout.service.orders.move raises
+# InvalidOrderTransition). A new status is a new key in ORDER_STATUSES (plus a
+# migration for the CHECK below), its rows here, and a rule for each new event.
+ORDER_TRANSITIONS = {
+    ("pending", "pay"): "paid",
+    ("pending", "expire"): "expired",
+    ("pending", "fail"): "failed",
+    # The payment arrived but the units were gone: cancelled, and refunded in full.
+    ("pending", "refuse_payment"): "cancelled",
+    # A payment may still arrive after the payment page closed or the bank declined.
+    ("expired", "pay"): "paid",
+    ("expired", "refuse_payment"): "cancelled",
+    ("failed", "pay"): "paid",
+    ("failed", "refuse_payment"): "cancelled",
+    ("paid", "ship"): "shipped",
+    ("paid", "cancel"): "cancelled",
+}
+# Why an event is refused, said to staff and shoppers after "Order SA-... is <status>: ".
+ORDER_EVENT_RULES = {
+    "pay": "a payment can only be taken for an order that is not paid, shipped or cancelled",
+    "expire": "only an order awaiting payment can expire",
+    "fail": "only an order awaiting payment can fail",
+    "refuse_payment": "only an unpaid order can refuse a payment",
+    "ship": "only paid orders can be shipped",
+    "cancel": "only paid, unshipped orders can be cancelled",
+}
+# Statuses in which the shop keeps the shopper's money (and counts the sale).
+PAID_STATUSES = ("paid", "shipped")
+# Statuses an order ends in without being sent; the shopper sees why (cancel_reason).
+CLOSED_STATUSES = ("cancelled", "expired", "failed")
+
 
 class Order(db.Model):
     """One checkout: its lines copy what was sold; `token` is the shopper's secret link."""
@@ -101,6 +133,41 @@ class Order(db.Model):
     def status_label(self):
         return ORDER_STATUSES.get(self.status, self.status)
 
+    def next_status(self, event):
+        """The status `event` moves this order to, or None when it is not allowed now."""
+        return ORDER_TRANSITIONS.get((self.status, event))
+
+    def can(self, event):
+        return self.next_status(event) is not None
+
+    @property
+    def is_open(self):
+        """Awaiting payment, its units held for the shopper."""
+        return self.status == "pending"
+
+    @property
+    def is_paid(self):
+        """Paid and not cancelled: the shop keeps the money (shipped or not)."""
+        return self.status in PAID_STATUSES
+
+    @property
+    def is_closed(self):
+        """Ended without being sent: cancelled, expired or failed."""
+        return self.status in CLOSED_STATUSES
+
+    @property
+    def can_pay(self):
+        return self.can("pay")
+
+    @property
+    def can_ship(self):
+        return self.can("ship")
+
+    @property
+    def can_cancel(self):
+        """Staff may cancel it (restock and refund)."""
+        return self.can("cancel")
+
     @property
     def item_count(self):
         return sum(line.quantity for line in self.lines)
@@ -129,7 +196,7 @@ class Order(db.Model):
     @property
     def refund_owed_cents(self):
         """Money taken for an order that will not be sent and not yet given back."""
-        if self.status != "cancelled":
+        if self.status != "cancelled":  # a paid or shipped order keeps its money
             return 0
         return max(self.charged_cents - self.refunded_cents, 0)
 

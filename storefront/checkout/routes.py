@@ -40,9 +40,9 @@ def _urls_for(order):
 
 
 def _forget_pending(order):
-    if session.get(PENDING_KEY) == order.token and order.status != "pending":
+    if session.get(PENDING_KEY) == order.token and not order.is_open:
         session.pop(PENDING_KEY, None)
-        if order.status in ("paid", "shipped"):
+        if order.is_paid:
             clear_cart()
             # The article earned this sale; a later order needs a new visit to count.
             session.pop(SOURCE_ARTICLE_KEY, None)
@@ -76,9 +76,9 @@ def start():
 def success():
     order = service.confirm_return(request.args.get("session_id", ""))
     _forget_pending(order)
-    if order.status == "paid":
+    if order.is_paid:
         flash(f"Thank you! Order {order.number} is paid.", "success")
-    elif order.status == "pending":
+    elif order.is_open:
         flash("Thank you! We are waiting for the payment to be confirmed; this page "
               "updates when it is.", "success")
     return redirect(url_for("checkout.order_page", token=order.token), 303)
@@ -94,7 +94,7 @@ def cancelled(token):
 def cancel(token):
     order = service.abandon_checkout(token)
     _forget_pending(order)
-    if order.status in ("paid", "shipped"):
+    if order.is_paid:
         flash(f"Your payment had already gone through: order {order.number} is paid.",
               "success")
         return redirect(url_for("checkout.order_page", token=order.token), 303)
@@ -130,7 +130,7 @@ def demo_pay(token):
         flash(error.message, "error")
         return redirect(url_for("cart.show"), 303)
     _forget_pending(order)
-    if order.status == "paid":
+    if order.is_paid:
         flash(f"Demo payment accepted. Order {order.number} is paid.", "success")
     return redirect(url_for("checkout.order_page", token=order.token), 303)
 

@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from .. import signals
 from ..articles.models import Article, ArticleClick
 from ..cart import service as cart_service
 from ..database import transactional
@@ -31,7 +32,15 @@ from ..models import utcnow
 from ..templating import money
 from . import gateways
 from .gateways import GatewayError, SessionState
-from .models import Order, OrderEvent, OrderLine, Payment, WebhookEvent
+from .models import (
+    ORDER_EVENT_RULES,
+    PAID_STATUSES,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Payment,
+    WebhookEvent,
+)
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +92,21 @@ class OrderNotFound(DomainError):
 
 class InvalidOrderState(CheckoutError):
     code = "invalid_order_state"
+
+
+class InvalidOrderTransition(InvalidOrderState):
+    """The order's status does not allow this event (ORDER_TRANSITIONS); nothing changed."""
+
+    code = "invalid_order_transition"
+
+    def __init__(self, order, event):
+        rule = ORDER_EVENT_RULES.get(event, f"{event!r} is not allowed now")
+        super().__init__(f"Order {order.number} is {order.status_label.lower()}: {rule}.")
+        # Not `status`: that is the HTTP status every DomainError carries.
+        self.order_status, self.event = order.status, event
+
+    def to_dict(self):
+        return super().to_dict() | {"order_status": self.order_status, "event": self.event}
 
 
 class InvalidDetails(DomainError):
@@ -138,7 +162,24 @@ def _flag(order, reason, actor="system"):
     _event(order, "flagged", reason, actor)
 
 
-def _lock_order(order_id):
+def move(order, event, message, *, actor="system", kind=None):
+    """Move `order` (locked by the caller) by `event` along ORDER_TRANSITIONS.
+
+    Writes the history row (`kind`, default the new status) and announces
+    order_status_changed at commit. The only place an order's status is set.
+    Raises InvalidOrderTransition, changing nothing, when the event is not
+    allowed in the order's status.
+    """
+    new = order.next_status(event)
+    if new is None:
+        raise InvalidOrderTransition(order, event)
+    old, order.status = order.status, new
+    _event(order, kind or new, message, actor)
+    signals.send(signals.order_status_changed, order_id=order.id, old=old, new=new)
+    return new
+
+
+def lock_order(order_id):
     """The order, re-read and locked until commit; raises OrderNotFound."""
     order = db.session.scalars(
         select(Order).where(Order.id == order_id).with_for_update()
@@ -336,7 +377,7 @@ def _open_order(cart, gateway_name, pay_by, source_article_id=None):
 
 @transactional
 def _attach_session(order_id, session):
-    order = _lock_order(order_id)
+    order = lock_order(order_id)
     order.gateway_session_id = session.id
     order.payment_url = session.url
     order.payment_expires_at = session.expires_at
@@ -362,7 +403,7 @@ def start_checkout(cart, urls_for, source_article_id=None):
     try:
         session = gateway.create_session(order, urls_for(order), order.payment_expires_at)
     except GatewayError as error:
-        _close_unpaid(order_id, "failed", f"The payment page could not be opened: "
+        _close_unpaid(order_id, "fail", f"The payment page could not be opened: "
                       f"{error.message}", "checkout", release_reason="hold_released")
         raise PaymentUnavailable(
             "We could not open the payment page just now. Nothing was charged and nothing "
@@ -384,21 +425,23 @@ def _claim_event(event, order_id):
 
 
 @transactional
-def _close_unpaid(order_id, status, reason, actor, *, release_reason="hold_released",
+def _close_unpaid(order_id, closing, reason, actor, *, release_reason="hold_released",
                   event=None):
+    """Close an open order by `closing` ("expire" or "fail"), releasing its hold.
+
+    Returns the new status, or "already_done" when the order is no longer open.
+    """
     _claim_event(event, order_id)
-    order = _lock_order(order_id)
-    if order.status != "pending":
+    order = lock_order(order_id)
+    if not order.can(closing):
         return "already_done"
     released = inventory.release(order.stock_reference, reason=release_reason,
                                  actor=_actor(actor), note=reason)
-    order.status = status
     order.cancel_reason = reason
     order.cancelled_at = utcnow()
     units = sum(released.values())
-    _event(order, status, f"{reason} {units} held unit(s) released." if units else reason,
-           actor)
-    return status
+    return move(order, closing, f"{reason} {units} held unit(s) released." if units else reason,
+                actor=actor)
 
 
 def abandon_checkout(token, *, actor="shopper"):
@@ -408,7 +451,7 @@ def abandon_checkout(token, *, actor="shopper"):
     instead. Returns the order. Raises OrderNotFound, PaymentUnavailable.
     """
     order = order_for_shopper(token)
-    if order.status != "pending":
+    if not order.is_open:
         return order
     gateway = gateways.get(order.gateway)
     state = None
@@ -422,9 +465,9 @@ def abandon_checkout(token, *, actor="shopper"):
                 f"{_when(order.hold_expires_at)}."
             ) from error
     if state is not None and state.paid:
-        fulfil(order.id, state, actor="payment gateway")
+        record_payment(order.id, state, actor="payment gateway")
     else:
-        _close_unpaid(order.id, "expired", "Checkout cancelled by the shopper before paying.",
+        _close_unpaid(order.id, "expire", "Checkout cancelled by the shopper before paying.",
                       actor)
     return get_order(order.id)
 
@@ -432,7 +475,7 @@ def abandon_checkout(token, *, actor="shopper"):
 # -- taking a payment -----------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Fulfilment:
+class PaymentResult:
     order_id: int
     outcome: str  # paid | already_done | not_paid | mismatch | refund_due
 
@@ -451,10 +494,10 @@ def _has_payment(order, kind, reference):
 
 
 @transactional
-def _record_payment(order_id, state, actor, event):
+def _take_payment(order_id, state, actor, event):
     _claim_event(event, order_id)
-    order = _lock_order(order_id)
-    if order.status not in ("pending", "expired", "failed"):
+    order = lock_order(order_id)
+    if not order.can_pay:
         return "already_done"
     if not state.paid:
         if event is not None:
@@ -480,57 +523,54 @@ def _record_payment(order_id, state, actor, event):
     order.payment_reference = reference
     order.payments.append(Payment(kind="charge", gateway=order.gateway, reference=reference,
                                   amount_cents=state.amount_total, currency=order.currency))
-    was = order.status
+    late = "" if order.is_open else " after its hold had expired; the stock was still there"
     try:
         # A savepoint: confirm changes every line or, on OutOfStock, none of them.
         with db.session.begin_nested():
             inventory.confirm(order.stock_reference, order.stock_lines, actor=_actor(actor))
     except inventory.OutOfStock as error:
-        now = utcnow()
-        order.status = "cancelled"
-        order.cancelled_at = now
+        order.cancelled_at = utcnow()
         order.cancel_reason = ("Your payment arrived after the items were no longer held for "
                                "you, and they had sold out meanwhile. The full amount is "
                                "refunded.")
         short = ", ".join(f"variant {s.variant_id} ({s.requested} needed, {s.available} left)"
                           for s in error.shortages)
-        _event(order, "payment_received",
-               f"Payment of {money(state.amount_total, order.currency)} received.", actor)
+        move(order, "refuse_payment",
+             f"Payment of {money(state.amount_total, order.currency)} received.",
+             actor=actor, kind="payment_received")
         _flag(order, f"Paid after its hold had been released, and the stock was gone: "
               f"{short}. The payment is refunded automatically; tell the shopper.", actor)
         queue_order_cancelled_email(order, refund=state.amount_total)
         return "refund_due"
-    order.status = "paid"
     order.paid_at = utcnow()
-    late = " after its hold had expired; the stock was still there" if was != "pending" else ""
-    _event(order, "paid",
-           f"Payment of {money(state.amount_total, order.currency)} received{late}.", actor)
+    move(order, "pay", f"Payment of {money(state.amount_total, order.currency)} received{late}.",
+         actor=actor)
     queue_order_paid_email(order)
     return "paid"
 
 
-def fulfil(order_id, state, *, actor, event=None):
+def record_payment(order_id, state, *, actor, event=None):
     """Take a confirmed payment for an order: commit its stock, exactly once.
 
     Idempotent: the webhook, the success page and the demo Pay button may all
     call it, in any order and at the same time. A payment whose stock is gone
-    is refunded and the order flagged for staff. Returns a Fulfilment.
+    is refunded and the order flagged for staff. Returns a PaymentResult.
     """
-    outcome = _record_payment(order_id, state, actor, event)
+    outcome = _take_payment(order_id, state, actor, event)
     order = get_order(order_id)
     if order.refund_owed_cents:
         try:
             refund_owed(order_id, actor="system")
         except RefundFailed:
             log.warning("automatic refund of order %s failed; flagged for staff", order.number)
-    return Fulfilment(order_id, outcome)
+    return PaymentResult(order_id, outcome)
 
 
 # -- refunds --------------------------------------------------------------------------
 
 @transactional
 def _record_refund(order_id, refund, actor, note=""):
-    order = _lock_order(order_id)
+    order = lock_order(order_id)
     if _has_payment(order, "refund", refund.id):
         return False
     order.payments.append(Payment(kind="refund", gateway=order.gateway, reference=refund.id,
@@ -543,7 +583,7 @@ def _record_refund(order_id, refund, actor, note=""):
 
 @transactional
 def _flag_order(order_id, reason, actor):
-    _flag(_lock_order(order_id), reason, actor)
+    _flag(lock_order(order_id), reason, actor)
 
 
 def refund_owed(order_id, *, actor):
@@ -574,7 +614,7 @@ def refund_owed(order_id, *, actor):
 @transactional
 def _record_gateway_refunds(order_id, refunds, actor, event):
     _claim_event(event, order_id)
-    order = _lock_order(order_id)
+    order = lock_order(order_id)
     new = [r for r in refunds if r.status == "succeeded"
            and not _has_payment(order, "refund", r.id)]
     for refund in new:
@@ -584,7 +624,7 @@ def _record_gateway_refunds(order_id, refunds, actor, event):
                                       note="" if refund.ours else "Made in the dashboard."))
         _event(order, "refunded", f"Refunded {money(refund.amount, refund.currency)}.", actor)
     outside = [r for r in new if not r.ours]
-    if outside and order.status in ("paid", "shipped"):
+    if outside and order.is_paid:
         total = sum(r.amount for r in outside)
         _flag(order, f"{money(total, order.currency)} was refunded in the payment dashboard "
               f"while the order is {order.status_label.lower()}. Cancel it to restock, or "
@@ -657,12 +697,12 @@ def handle_stripe_webhook(payload, signature):
                 return _record_ignored(record, None)
             if kind in ("checkout.session.completed",
                         "checkout.session.async_payment_succeeded"):
-                return fulfil(order.id, state, actor="stripe", event=record).outcome
+                return record_payment(order.id, state, actor="stripe", event=record).outcome
             if kind == "checkout.session.async_payment_failed":
-                return _close_unpaid(order.id, "failed",
+                return _close_unpaid(order.id, "fail",
                                      "The bank declined the payment.", "stripe", event=record)
             if kind == "checkout.session.expired":
-                return _close_unpaid(order.id, "expired",
+                return _close_unpaid(order.id, "expire",
                                      "The payment page expired before it was paid.", "stripe",
                                      release_reason="hold_expired", event=record)
             return _record_ignored(record, order.id)
@@ -697,7 +737,7 @@ def confirm_return(session_id):
         select(Order).where(Order.gateway_session_id == session_id)).first()
     if order is None:
         raise OrderNotFound("That payment session is unknown.")
-    if order.status in ("pending", "expired"):
+    if order.can_pay:
         try:
             state = gateways.get(order.gateway).retrieve_session(session_id)
         except GatewayError:
@@ -705,7 +745,7 @@ def confirm_return(session_id):
                         session_id)
             state = None
         if state is not None and state.session_id == session_id:
-            fulfil(order.id, state, actor="shopper return")
+            record_payment(order.id, state, actor="shopper return")
     elif order.refund_owed_cents:
         # A refund that failed earlier is retried (same idempotency key) on each visit.
         try:
@@ -737,7 +777,7 @@ def clean_address(data):
 
 
 def demo_pay(token, data):
-    """The demo page's Pay button: the same fulfilment a real payment goes through.
+    """The demo page's Pay button: the same payment recording a real payment goes through.
 
     The amount paid is the order's own total; nothing in the form can change it.
     Raises OrderNotFound, InvalidDetails, PaymentPageExpired.
@@ -745,10 +785,10 @@ def demo_pay(token, data):
     order = order_for_shopper(token)
     if order.gateway != "demo":
         raise OrderNotFound()
-    if order.status != "pending":
+    if not order.is_open:
         return order
     if order.payment_expires_at and utcnow() > _aware(order.payment_expires_at):
-        _close_unpaid(order.id, "expired", "The payment page expired before it was paid.",
+        _close_unpaid(order.id, "expire", "The payment page expired before it was paid.",
                       "demo gateway")
         raise PaymentPageExpired("This payment page has expired, so nothing was charged. "
                                  "Your cart is still here; check out again.")
@@ -759,7 +799,7 @@ def demo_pay(token, data):
         payment_reference=f"demo_pi_{order.number}", order_number=order.number,
         email=email, shipping=address,
     )
-    fulfil(order.id, state, actor="demo gateway")
+    record_payment(order.id, state, actor="demo gateway")
     return get_order(order.id)
 
 
@@ -767,7 +807,10 @@ def demo_pay(token, data):
 
 @transactional
 def ship_order(order_id, carrier, tracking_number, *, actor):
-    """Mark a paid order shipped: its committed units leave on hand. Raises InvalidOrderState."""
+    """Mark a paid order shipped: its committed units leave on hand.
+
+    Raises InvalidDetails or InvalidOrderTransition (nothing changed).
+    """
     carrier = str(carrier or "").strip()
     tracking_number = str(tracking_number or "").strip()
     errors = {}
@@ -777,32 +820,24 @@ def ship_order(order_id, carrier, tracking_number, *, actor):
         errors["tracking_number"] = "Tracking number is required (at most 120 characters)."
     if errors:
         raise InvalidDetails("Please correct the highlighted fields.", errors)
-    order = _lock_order(order_id)
-    if order.status != "paid":
-        raise InvalidOrderState(f"Order {order.number} is {order.status_label.lower()}; "
-                                "only paid orders can be shipped.")
+    order = lock_order(order_id)
+    move(order, "ship", f"Shipped with {carrier}, tracking {tracking_number}.", actor=actor)
     inventory.ship(order.stock_reference, order.stock_lines, actor=_actor(actor),
                    note=f"{carrier} {tracking_number}")
-    order.status = "shipped"
     order.shipped_at = utcnow()
     order.carrier, order.tracking_number = carrier, tracking_number
-    _event(order, "shipped", f"Shipped with {carrier}, tracking {tracking_number}.", actor)
     queue_order_shipped_email(order)
     return order
 
 
 @transactional
 def _cancel_paid(order_id, actor, reason):
-    order = _lock_order(order_id)
-    if order.status != "paid":
-        raise InvalidOrderState(f"Order {order.number} is {order.status_label.lower()}; "
-                                "only paid, unshipped orders can be cancelled.")
+    order = lock_order(order_id)
+    move(order, "cancel", f"Cancelled and restocked. {reason}".strip(), actor=actor)
     inventory.cancel_committed(order.stock_reference, order.stock_lines, actor=_actor(actor),
                                note=reason)
-    order.status = "cancelled"
     order.cancelled_at = utcnow()
     order.cancel_reason = reason or "Cancelled by the shop."
-    _event(order, "cancelled", f"Cancelled and restocked. {reason}".strip(), actor)
     queue_order_cancelled_email(order, refund=order.refund_owed_cents)
     return order
 
@@ -810,7 +845,7 @@ def _cancel_paid(order_id, actor, reason):
 def cancel_paid_order(order_id, *, actor, reason=""):
     """Cancel a paid, unshipped order: restock its units, then refund the payment.
 
-    Raises InvalidOrderState (nothing changed) or RefundFailed (cancelled and
+    Raises InvalidOrderTransition (nothing changed) or RefundFailed (cancelled and
     restocked, the refund flagged for staff to retry).
     """
     _cancel_paid(order_id, _actor(actor), str(reason or "").strip()[:500])
@@ -824,7 +859,7 @@ def resolve_attention(order_id, note, *, actor):
     note = str(note or "").strip()
     if not note:
         raise InvalidDetails("Say what was done.", {"note": "A note is required."})
-    order = _lock_order(order_id)
+    order = lock_order(order_id)
     order.needs_attention = False
     _event(order, "resolved", note[:2000], actor)
     return order
@@ -836,7 +871,7 @@ def add_order_note(order_id, note, *, actor):
     note = str(note or "").strip()
     if not note:
         raise InvalidDetails("The note is empty.", {"note": "Write a note."})
-    order = _lock_order(order_id)
+    order = lock_order(order_id)
     _event(order, "note", note[:2000], actor)
     return order
 
@@ -845,7 +880,7 @@ def add_order_note(order_id, note, *, actor):
 
 # Statuses in which an order's money stays with the shop. A cancelled order is
 # refunded (or flagged until it is), so it no longer counts, even if it was paid once.
-SALE_STATUSES = ("paid", "shipped")
+SALE_STATUSES = PAID_STATUSES
 ARTICLE_SORTS = {"newest": "Newest first", "revenue": "Most revenue first",
                  "orders": "Most orders first", "clicks": "Most clicks first"}
 
