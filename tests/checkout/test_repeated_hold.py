@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from storefront.checkout import service as checkout
 from storefront.checkout.models import Order
+from storefront.checkout.service import placing
 from storefront.extensions import db
 from storefront.inventory import service as inventory
 from storefront.inventory.models import StockMovement
@@ -16,7 +16,7 @@ from tests.checkout.conftest import check_out
 def test_a_repeated_order_reference_answers_a_clear_refusal(client, make_product, monkeypatch):
     variant = make_product([5], title="Easy Zip Boot").variants[0]
     inventory.hold("order:SA-TAKEN000", {variant.id: 1}, utcnow() + timedelta(minutes=30))
-    monkeypatch.setattr(checkout, "_new_number", lambda: "SA-TAKEN000")
+    monkeypatch.setattr(placing, "_new_number", lambda: "SA-TAKEN000")
     ledger_rows = db.session.scalar(select(func.count(StockMovement.id)))
 
     response = check_out(client, (variant, 2))

@@ -44,7 +44,7 @@ def test_orders_list_puts_flagged_orders_first_and_filters_by_status(app, client
     variant = make_product(stock=[10]).variants[0]
     first = paid_order(app, variant, 1)
     flagged = paid_order(app, variant, 1)
-    checkout._flag_order(flagged.id, "Paid after the stock was gone; refunded.", "system")
+    checkout.flag_order(flagged.id, "Paid after the stock was gone; refunded.", "system")
     shipped = paid_order(app, variant, 1)
     checkout.ship_order(shipped.id, "UPS", "1Z999", actor="earlier@staff.test")
     login_as("warehouse")
@@ -113,7 +113,7 @@ def test_cancelling_a_paid_order_restocks_and_refunds(app, client, make_product,
 def test_notes_and_resolving_a_flag(app, client, make_product, login_as):
     variant = make_product(stock=[5]).variants[0]
     order = paid_order(app, variant, 1)
-    checkout._flag_order(order.id, "Address looks wrong.", "system")
+    checkout.flag_order(order.id, "Address looks wrong.", "system")
     login_as("warehouse")
     page = f"/staff/orders/{order.id}"
     empty = client.submit(page, f"{page}/note", {"note": "  "})

@@ -1,0 +1,172 @@
+"""Orders and their state machine: reading orders, moving one along ORDER_TRANSITIONS
+(the only place an order's status is set), its history, staff flags and the
+shopper's e-mails, which every other checkout module shares.
+
+Every change to an order locks its row first (SELECT ... FOR UPDATE), then the
+variants' counters, always in that order, so concurrent deliveries queue up
+instead of deadlocking, and the second one finds the work done.
+"""
+
+import logging
+from datetime import UTC
+
+from sqlalchemy import select
+
+from ... import signals
+from ...database import transactional
+from ...extensions import db
+from ...mail import service as mail
+from ..models import Order, OrderEvent, WebhookEvent
+from .errors import InvalidOrderTransition, OrderNotFound
+
+log = logging.getLogger(__name__)
+
+
+def actor_name(actor):
+    """A readable actor name from a staff user (anything with .email) or a string."""
+    return getattr(actor, "email", None) or str(actor or "system")
+
+
+def record_event(order, kind, message, actor="system"):
+    db.session.add(OrderEvent(order=order, kind=kind, message=message, actor=actor_name(actor)))
+
+
+def flag(order, reason, actor="system"):
+    """Mark a (locked) order as needing staff attention, saying why in its history."""
+    order.needs_attention = True
+    order.attention_reason = reason
+    record_event(order, "flagged", reason, actor)
+
+
+@transactional
+def flag_order(order_id, reason, actor):
+    """Flag an order for staff with `reason`, in a transaction of its own."""
+    flag(lock_order(order_id), reason, actor)
+
+
+def move(order, event, message, *, actor="system", kind=None):
+    """Move `order` (locked by the caller) by `event` along ORDER_TRANSITIONS.
+
+    Writes the history row (`kind`, default the new status) and announces
+    order_status_changed at commit. The only place an order's status is set.
+    Raises InvalidOrderTransition, changing nothing, when the event is not
+    allowed in the order's status.
+    """
+    new = order.next_status(event)
+    if new is None:
+        raise InvalidOrderTransition(order, event)
+    old, order.status = order.status, new
+    record_event(order, kind or new, message, actor)
+    signals.send(signals.order_status_changed, order_id=order.id, old=old, new=new)
+    return new
+
+
+def lock_order(order_id):
+    """The order, re-read and locked until commit; raises OrderNotFound."""
+    order = db.session.scalars(
+        select(Order).where(Order.id == order_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if order is None:
+        raise OrderNotFound()
+    return order
+
+
+def aware(moment):
+    """SQLite hands back naive datetimes; every time the shop stores is UTC."""
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def clock_time(moment):
+    return aware(moment).strftime("%H:%M UTC")
+
+
+def claim_event(event, order_id):
+    """Record a gateway event as handled; a second delivery fails here on the primary key."""
+    if event is None:
+        return
+    db.session.add(WebhookEvent(id=event["id"], gateway=event.get("gateway", "stripe"),
+                                type=event["type"], order_id=order_id,
+                                outcome=event.get("outcome", "")))
+    db.session.flush()
+
+
+def has_payment(order, kind, reference):
+    return any(p.kind == kind and p.reference == reference and p.gateway == order.gateway
+               for p in order.payments)
+
+
+def order_for_shopper(token):
+    """The order behind a shopper's secret link; raises OrderNotFound."""
+    if not token or len(token) > 64:
+        raise OrderNotFound()
+    order = db.session.scalars(select(Order).where(Order.token == token)).first()
+    if order is None:
+        raise OrderNotFound()
+    return order
+
+
+def get_order(order_id):
+    """An order by id; raises OrderNotFound."""
+    order = db.session.get(Order, order_id)
+    if order is None:
+        raise OrderNotFound()
+    return order
+
+
+def list_orders(*, status=None, needs_attention=None, limit=50, offset=0):
+    """Orders newest first, optionally only one status or only flagged ones."""
+    query = select(Order).order_by(Order.created_at.desc(), Order.id.desc())
+    if status:
+        query = query.where(Order.status == status)
+    if needs_attention is not None:
+        query = query.where(Order.needs_attention.is_(needs_attention))
+    return db.session.scalars(query.limit(limit).offset(offset)).all()
+
+
+def order_history(order_id):
+    """Every event of an order, oldest first: who did what, and when."""
+    return db.session.scalars(
+        select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
+    ).all()
+
+
+def queue_order_paid_email(order):
+    """Queue the shopper's 'order paid' e-mail, inside the payment's transaction.
+
+    The outbox row commits with the payment or not at all, so the message
+    exists exactly when the order became paid.
+    """
+    _queue_mail(order, mail.queue_order_paid, lines=_mail_lines(order),
+                subtotal=order.subtotal_cents, shipping=order.shipping_cents,
+                total=order.total_cents, currency=order.currency)
+
+
+def queue_order_shipped_email(order):
+    """Queue the shipping notice (carrier, tracking), inside the shipping transaction."""
+    _queue_mail(order, mail.queue_order_shipped, carrier=order.carrier,
+                tracking_number=order.tracking_number, lines=_mail_lines(order))
+
+
+def queue_order_cancelled_email(order, refund):
+    """Queue the cancellation notice, saying `refund` cents go back, inside the cancelling one."""
+    _queue_mail(order, mail.queue_order_cancelled, refund=refund, currency=order.currency,
+                reason=order.cancel_reason)
+
+
+def _mail_lines(order):
+    return [mail.Line(line.title, line.quantity, line.unit_price_cents, line.line_total_cents,
+                      detail=line.option_label, sku=line.sku) for line in order.lines]
+
+
+def _queue_mail(order, queue, **values):
+    # An odd or missing shopper address must never undo a payment, shipment or cancellation.
+    if not order.email:
+        log.warning("order %s has no e-mail address: no %s sent", order.number, queue.__name__)
+        return
+    try:
+        queue(to=order.email, order_number=order.number,
+              order_url=mail.public_url("checkout.order_page", token=order.token),
+              customer_name=order.shipping_name, **values)
+    except mail.MailError as error:
+        log.warning("order %s: no e-mail queued: %s", order.number, error.message)

@@ -1,0 +1,313 @@
+"""Payments: taking a payment exactly once (from the webhook, the success page
+or the demo page's Pay button), the shopper giving up on the payment page, and
+Stripe's webhook events.
+"""
+
+import json
+import logging
+from dataclasses import dataclass
+
+import stripe
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ...database import transactional
+from ...extensions import db
+from ...inventory import service as inventory
+from ...models import utcnow
+from ...templating import money
+from .. import gateways
+from ..gateways import GatewayError, SessionState
+from ..models import Order, Payment, WebhookEvent
+from .errors import (
+    BadSignature,
+    OrderNotFound,
+    PaymentPageExpired,
+    PaymentUnavailable,
+    RefundFailed,
+    WebhooksNotConfigured,
+)
+from .orders import (
+    actor_name,
+    aware,
+    claim_event,
+    clock_time,
+    flag,
+    get_order,
+    has_payment,
+    lock_order,
+    move,
+    order_for_shopper,
+    queue_order_cancelled_email,
+    queue_order_paid_email,
+    record_event,
+)
+from .placing import clean_address, close_unpaid
+from .refunds import record_gateway_refunds, refund_owed
+
+log = logging.getLogger(__name__)
+
+
+WEBHOOK_TOLERANCE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    order_id: int
+    outcome: str  # paid | already_done | not_paid | mismatch | refund_due
+
+
+def _copy_customer(order, state):
+    if state.email and not order.email:
+        order.email = state.email
+    if state.shipping and not order.has_shipping_address:
+        for key, value in state.shipping.items():
+            setattr(order, f"shipping_{key}", value)
+
+
+@transactional
+def _take_payment(order_id, state, actor, event):
+    claim_event(event, order_id)
+    order = lock_order(order_id)
+    if not order.can_pay:
+        return "already_done"
+    if not state.paid:
+        if event is not None:
+            record_event(order, "payment_processing",
+                   "The shopper finished the payment page; the payment is still being "
+                   "confirmed by the bank.", actor)
+        return "not_paid"
+    reference = state.payment_reference or state.session_id
+    if state.amount_total != order.total_cents or state.currency != order.currency:
+        if not has_payment(order, "charge", reference):
+            paid = money(state.amount_total or 0, state.currency or order.currency)
+            order.payments.append(Payment(
+                kind="charge", gateway=order.gateway, reference=reference,
+                amount_cents=state.amount_total or 0,
+                currency=state.currency or order.currency,
+                note="Amount or currency differs from the order total."))
+            flag(order, f"The gateway reports {paid} paid, but the order total is "
+                  f"{money(order.total_cents, order.currency)}. Stock was not taken; "
+                  "check the payment before doing anything else.", actor)
+        return "mismatch"
+
+    _copy_customer(order, state)
+    order.payment_reference = reference
+    order.payments.append(Payment(kind="charge", gateway=order.gateway, reference=reference,
+                                  amount_cents=state.amount_total, currency=order.currency))
+    late = "" if order.is_open else " after its hold had expired; the stock was still there"
+    try:
+        # A savepoint: confirm changes every line or, on OutOfStock, none of them.
+        with db.session.begin_nested():
+            inventory.confirm(order.stock_reference, order.stock_lines, actor=actor_name(actor))
+    except inventory.OutOfStock as error:
+        order.cancelled_at = utcnow()
+        order.cancel_reason = ("Your payment arrived after the items were no longer held for "
+                               "you, and they had sold out meanwhile. The full amount is "
+                               "refunded.")
+        short = ", ".join(f"variant {s.variant_id} ({s.requested} needed, {s.available} left)"
+                          for s in error.shortages)
+        move(order, "refuse_payment",
+             f"Payment of {money(state.amount_total, order.currency)} received.",
+             actor=actor, kind="payment_received")
+        flag(order, f"Paid after its hold had been released, and the stock was gone: "
+              f"{short}. The payment is refunded automatically; tell the shopper.", actor)
+        queue_order_cancelled_email(order, refund=state.amount_total)
+        return "refund_due"
+    order.paid_at = utcnow()
+    move(order, "pay", f"Payment of {money(state.amount_total, order.currency)} received{late}.",
+         actor=actor)
+    queue_order_paid_email(order)
+    return "paid"
+
+
+def record_payment(order_id, state, *, actor, event=None):
+    """Take a confirmed payment for an order: commit its stock, exactly once.
+
+    Idempotent: the webhook, the success page and the demo Pay button may all
+    call it, in any order and at the same time. A payment whose stock is gone
+    is refunded and the order flagged for staff. Returns a PaymentResult.
+    """
+    outcome = _take_payment(order_id, state, actor, event)
+    order = get_order(order_id)
+    if order.refund_owed_cents:
+        try:
+            refund_owed(order_id, actor="system")
+        except RefundFailed:
+            log.warning("automatic refund of order %s failed; flagged for staff", order.number)
+    return PaymentResult(order_id, outcome)
+
+
+def abandon_checkout(token, *, actor="shopper"):
+    """The shopper gave up paying: close the payment session and release the hold.
+
+    If the gateway says the session was paid after all, the payment is taken
+    instead. Returns the order. Raises OrderNotFound, PaymentUnavailable.
+    """
+    order = order_for_shopper(token)
+    if not order.is_open:
+        return order
+    gateway = gateways.get(order.gateway)
+    state = None
+    if order.gateway_session_id:
+        try:
+            state = gateway.expire_session(order.gateway_session_id)
+        except GatewayError as error:
+            raise PaymentUnavailable(
+                "We could not reach the payment service to cancel. Nothing more will be "
+                f"charged; your items are released automatically at "
+                f"{clock_time(order.hold_expires_at)}."
+            ) from error
+    if state is not None and state.paid:
+        record_payment(order.id, state, actor="payment gateway")
+    else:
+        close_unpaid(order.id, "expire", "Checkout cancelled by the shopper before paying.",
+                      actor)
+    return get_order(order.id)
+
+
+def confirm_return(session_id):
+    """The shopper is back from the payment page: take the payment if the gateway says paid.
+
+    Returns the order. Raises OrderNotFound. A gateway that does not answer
+    is not an error here: the webhook finishes the job.
+    """
+    if not session_id or len(session_id) > 255:
+        raise OrderNotFound("That payment session is unknown.")
+    order = db.session.scalars(
+        select(Order).where(Order.gateway_session_id == session_id)).first()
+    if order is None:
+        raise OrderNotFound("That payment session is unknown.")
+    if order.can_pay:
+        try:
+            state = gateways.get(order.gateway).retrieve_session(session_id)
+        except GatewayError:
+            log.warning("could not check session %s on return; waiting for the webhook",
+                        session_id)
+            state = None
+        if state is not None and state.session_id == session_id:
+            record_payment(order.id, state, actor="shopper return")
+    elif order.refund_owed_cents:
+        # A refund that failed earlier is retried (same idempotency key) on each visit.
+        try:
+            refund_owed(order.id, actor="system")
+        except RefundFailed:
+            log.warning("refund of order %s failed again; still flagged", order.number)
+    return get_order(order.id)
+
+
+def demo_pay(token, data):
+    """The demo page's Pay button: the same payment recording a real payment goes through.
+
+    The amount paid is the order's own total; nothing in the form can change it.
+    Raises OrderNotFound, InvalidDetails, PaymentPageExpired.
+    """
+    order = order_for_shopper(token)
+    if order.gateway != "demo":
+        raise OrderNotFound()
+    if not order.is_open:
+        return order
+    if order.payment_expires_at and utcnow() > aware(order.payment_expires_at):
+        close_unpaid(order.id, "expire", "The payment page expired before it was paid.",
+                      "demo gateway")
+        raise PaymentPageExpired("This payment page has expired, so nothing was charged. "
+                                 "Your cart is still here; check out again.")
+    address, email = clean_address(data)
+    state = SessionState(
+        session_id=order.gateway_session_id or f"demo_{order.number}", status="complete",
+        payment_status="paid", amount_total=order.total_cents, currency=order.currency,
+        payment_reference=f"demo_pi_{order.number}", order_number=order.number,
+        email=email, shipping=address,
+    )
+    record_payment(order.id, state, actor="demo gateway")
+    return get_order(order.id)
+
+
+def _verified_event(payload, signature):
+    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
+    if not secret:
+        raise WebhooksNotConfigured("Stripe webhooks are not configured on this shop.")
+    try:
+        text = payload.decode("utf-8")
+        stripe.WebhookSignature.verify_header(text, signature, secret,
+                                              WEBHOOK_TOLERANCE_SECONDS)
+    except (stripe.SignatureVerificationError, UnicodeDecodeError) as error:
+        raise BadSignature("The Stripe-Signature header is missing, wrong or too old.") \
+            from error
+    try:
+        event = json.loads(text)
+    except ValueError as error:
+        raise BadSignature("The event is not valid JSON.") from error
+    if not (isinstance(event, dict) and isinstance(event.get("id"), str)
+            and isinstance(event.get("type"), str)
+            and isinstance((event.get("data") or {}).get("object"), dict)):
+        raise BadSignature("The event is missing its id, type or object.")
+    return event
+
+
+def _event_seen(event_id):
+    return db.session.get(WebhookEvent, event_id) is not None
+
+
+def _order_for_session(state):
+    order = None
+    if state.session_id:
+        order = db.session.scalars(
+            select(Order).where(Order.gateway_session_id == state.session_id)).first()
+    if order is None and state.order_number:
+        order = db.session.scalars(
+            select(Order).where(Order.number == state.order_number)).first()
+    return order
+
+
+@transactional
+def _record_ignored(event, order_id):
+    claim_event(event, order_id)
+    return "ignored"
+
+
+def handle_stripe_webhook(payload, signature):
+    """Verify and apply one Stripe event; a redelivered event changes nothing.
+
+    Returns what happened (paid, already_done, duplicate, ignored, ...).
+    Raises BadSignature (nothing changed) or WebhooksNotConfigured.
+    """
+    event = _verified_event(payload, signature)
+    if _event_seen(event["id"]):
+        return "duplicate"
+    kind = event["type"]
+    obj = event["data"]["object"]
+    record = {"id": event["id"], "type": kind, "gateway": "stripe"}
+    try:
+        if kind.startswith("checkout.session."):
+            state = gateways.session_state(obj)
+            order = _order_for_session(state)
+            if order is None:
+                return _record_ignored(record, None)
+            if kind in ("checkout.session.completed",
+                        "checkout.session.async_payment_succeeded"):
+                return record_payment(order.id, state, actor="stripe", event=record).outcome
+            if kind == "checkout.session.async_payment_failed":
+                return close_unpaid(order.id, "fail",
+                                     "The bank declined the payment.", "stripe", event=record)
+            if kind == "checkout.session.expired":
+                return close_unpaid(order.id, "expire",
+                                     "The payment page expired before it was paid.", "stripe",
+                                     release_reason="hold_expired", event=record)
+            return _record_ignored(record, order.id)
+        if kind == "charge.refunded":
+            reference = obj.get("payment_intent")
+            order = reference and db.session.scalars(
+                select(Order).where(Order.payment_reference == reference)).first()
+            if order is None:
+                return _record_ignored(record, None)
+            refunds = gateways.get("stripe").list_refunds(reference)
+            return record_gateway_refunds(order.id, refunds, "stripe", record)
+        return _record_ignored(record, None)
+    except IntegrityError:
+        # The same event, delivered twice at once: the other delivery committed it.
+        db.session.rollback()
+        if _event_seen(event["id"]):
+            return "duplicate"
+        raise

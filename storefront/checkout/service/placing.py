@@ -1,0 +1,209 @@
+"""Placing orders: the checkout starts, the cart's stock is held for a pending
+order, its payment page opens; an unpaid order is closed and its hold released.
+
+Calls to the payment gateway happen outside the database transactions, so a
+slow or failing gateway never holds row locks and never leaves half a change.
+"""
+
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from ...articles.models import Article
+from ...cart import service as cart_service
+from ...database import transactional
+from ...extensions import db
+from ...inventory import service as inventory
+from ...models import utcnow
+from ...templating import money
+from .. import gateways
+from ..gateways import GatewayError
+from ..models import Order, OrderLine
+from .errors import CartNotReady, InvalidDetails, PaymentUnavailable, StockShort
+from .orders import actor_name, claim_event, clock_time, get_order, lock_order, move, record_event
+
+# A payment finished in the last seconds of its session may be reported a little
+# later; the hold outlives the payment page by this much so it still finds its units.
+HOLD_GRACE = timedelta(minutes=5)
+
+
+_NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+ADDRESS_FIELDS = {
+    "name": ("Full name", 200, True),
+    "line1": ("Address", 200, True),
+    "line2": ("Apartment, suite (optional)", 200, False),
+    "city": ("City", 120, True),
+    "state": ("State or province", 120, False),
+    "postal_code": ("ZIP or postal code", 30, True),
+    "country": ("Country", 2, True),
+}
+
+
+def _new_number():
+    return "SA-" + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(8))
+
+
+def _variant_name(variant):
+    return f"{variant.product.title} ({variant.label})"
+
+
+def _known_article_id(value):
+    """`value` if it names an existing article, else None.
+
+    It comes from the shopper's session, which may outlive the article; a stale
+    or odd value must never stop a sale, so it is dropped rather than refused.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    try:
+        article_id = int(value)
+    except ValueError:
+        return None
+    if not 0 < article_id < 2**31:
+        return None
+    return db.session.scalar(select(Article.id).where(Article.id == article_id))
+
+
+def _shortage_message(shortages, names):
+    parts = []
+    for s in shortages:
+        name = names.get(s.variant_id, "An item")
+        if s.available <= 0:
+            parts.append(f"{name} is sold out.")
+        else:
+            parts.append(f"Only {s.available} of {name} left; you asked for {s.requested}.")
+    return ("Sorry, someone got there first. " + " ".join(parts)
+            + " Nothing was charged; change your cart and check out again.")
+
+
+@transactional
+def _open_order(cart, gateway_name, pay_by, source_article_id=None):
+    """Create the pending order from the cart (prices from the database) and hold its stock."""
+    view = cart_service.view(cart)
+    if not view.lines:
+        raise CartNotReady("Your cart is empty.")
+    withdrawn = [line for line in view.lines if not line.orderable]
+    if withdrawn:
+        raise CartNotReady("Some items in your cart are no longer sold. Remove them to check out.")
+    order = Order(
+        number=_new_number(), token=secrets.token_urlsafe(32), status="pending",
+        currency=view.currency, subtotal_cents=view.subtotal, shipping_cents=0,
+        total_cents=view.subtotal, gateway=gateway_name,
+        hold_expires_at=pay_by + HOLD_GRACE, payment_expires_at=pay_by,
+        source_article_id=_known_article_id(source_article_id),
+    )
+    for line in view.lines:
+        variant, right = line.variant, line.right_variant
+        order.lines.append(OrderLine(
+            variant_id=variant.id, product_slug=variant.product.slug,
+            title=variant.product.title, sku=variant.sku, size=variant.size.label,
+            width=variant.width.label, colour=variant.colour.name,
+            right_variant_id=right.id if right else None, right_sku=right.sku if right else None,
+            right_size=right.size.label if right else None,
+            right_width=right.width.label if right else None,
+            unit_price_cents=line.unit_price, quantity=line.quantity,
+            line_total_cents=line.line_total,
+        ))
+    db.session.add(order)
+    db.session.flush()
+    try:
+        inventory.hold(order.stock_reference, order.stock_lines, order.hold_expires_at,
+                       actor="checkout")
+    except inventory.OutOfStock as error:
+        names = {}
+        for line in view.lines:
+            names.setdefault(line.variant_id, _variant_name(line.variant))
+            if line.is_pair:  # either shoe of a mismatched pair can be the short one
+                names.setdefault(line.right_variant_id, _variant_name(line.right_variant))
+        raise StockShort(
+            _shortage_message(error.shortages, names),
+            [{"variant_id": s.variant_id, "requested": s.requested,
+              "available": max(s.available, 0)} for s in error.shortages],
+        ) from error
+    record_event(order, "created",
+           f"Order placed for {money(order.total_cents, order.currency)}; "
+           f"{order.item_count} item(s) held until {clock_time(order.hold_expires_at)}.",
+           "shopper")
+    return order.id
+
+
+@transactional
+def _attach_session(order_id, session):
+    order = lock_order(order_id)
+    order.gateway_session_id = session.id
+    order.payment_url = session.url
+    order.payment_expires_at = session.expires_at
+    record_event(order, "payment_page_opened",
+           f"Payment page opened ({order.gateway}), open until {clock_time(session.expires_at)}.")
+    return order
+
+
+def start_checkout(cart, urls_for, source_article_id=None):
+    """Open a pending order holding the cart's stock, then its payment session.
+
+    `urls_for(order)` gives the CheckoutUrls for that order; `source_article_id`
+    is the article the shopper came from (an unknown one is ignored). Returns the
+    order. Raises CartNotReady, StockShort (nothing held), PaymentUnavailable
+    (hold released).
+    """
+    gateway = gateways.get()
+    now = utcnow()
+    pay_by = now + timedelta(minutes=current_app.config["HOLD_MINUTES"])
+    pay_by = gateway.session_expiry(pay_by, now)
+    order_id = _open_order(cart, gateway.name, pay_by, source_article_id)
+    order = get_order(order_id)
+    try:
+        session = gateway.create_session(order, urls_for(order), order.payment_expires_at)
+    except GatewayError as error:
+        close_unpaid(order_id, "fail", f"The payment page could not be opened: "
+                      f"{error.message}", "checkout", release_reason="hold_released")
+        raise PaymentUnavailable(
+            "We could not open the payment page just now. Nothing was charged and nothing "
+            "is held; your cart is unchanged. Please try again in a minute."
+        ) from error
+    return _attach_session(order_id, session)
+
+
+@transactional
+def close_unpaid(order_id, closing, reason, actor, *, release_reason="hold_released",
+                  event=None):
+    """Close an open order by `closing` ("expire" or "fail"), releasing its hold.
+
+    Returns the new status, or "already_done" when the order is no longer open.
+    """
+    claim_event(event, order_id)
+    order = lock_order(order_id)
+    if not order.can(closing):
+        return "already_done"
+    released = inventory.release(order.stock_reference, reason=release_reason,
+                                 actor=actor_name(actor), note=reason)
+    order.cancel_reason = reason
+    order.cancelled_at = utcnow()
+    units = sum(released.values())
+    return move(order, closing, f"{reason} {units} held unit(s) released." if units else reason,
+                actor=actor)
+
+
+def clean_address(data):
+    """A shipping address from form input; raises InvalidDetails naming each bad field."""
+    address, errors = {}, {}
+    for key, (label, limit, required) in ADDRESS_FIELDS.items():
+        value = str(data.get(key) or "").strip()
+        if required and not value:
+            errors[key] = f"{label} is required."
+        elif len(value) > limit:
+            errors[key] = f"{label} must be at most {limit} characters."
+        address[key] = value
+    if address["country"] and address["country"].upper() not in gateways.SHIPPING_COUNTRIES:
+        errors["country"] = "We ship to the United States and Canada only."
+    address["country"] = address["country"].upper()
+    email = str(data.get("email") or "").strip()
+    if email and ("@" not in email or len(email) > 254):
+        errors["email"] = "Enter an e-mail address like name@example.com, or leave it empty."
+    if errors:
+        raise InvalidDetails("Please correct the highlighted fields.", errors)
+    return address, email or None
