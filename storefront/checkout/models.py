@@ -151,6 +151,10 @@ class Order(db.Model):
         return self.status in PAID_STATUSES
 
     @property
+    def is_shipped(self):
+        return self.status == "shipped"
+
+    @property
     def is_closed(self):
         """Ended without being sent: cancelled, expired or failed."""
         return self.status in CLOSED_STATUSES

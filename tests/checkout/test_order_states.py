@@ -173,3 +173,17 @@ def test_an_allowed_move_writes_history_and_is_announced_at_commit(client, make_
     assert heard == [(order.id, "pending", "paid"), (order.id, "paid", "shipped")]
     kinds = [e.kind for e in service.order_history(order.id)]
     assert kinds[-2:] == ["paid", "shipped"]
+
+
+def test_pages_offer_only_the_moves_the_order_allows(client, make_product, login_as):
+    variant = make_product([5]).variants[0]
+    order = paid(client, variant)
+    assert "preparing your parcel" in client.get(f"/orders/{order.token}").get_data(as_text=True)
+    login_as("warehouse")
+    page = client.get(f"/staff/orders/{order.id}").get_data(as_text=True)
+    assert "Mark shipped" in page and "Cancel and refund" in page
+    service.ship_order(order.id, "UPS", "1Z999", actor="wh@shop.test")
+    page = client.get(f"/staff/orders/{order.id}").get_data(as_text=True)
+    assert "Mark shipped" not in page and "Cancel and refund" not in page
+    shopper = client.get(f"/orders/{order.token}").get_data(as_text=True)
+    assert "on its way with UPS" in shopper and "preparing your parcel" not in shopper
