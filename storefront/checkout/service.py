@@ -25,7 +25,9 @@ from ..cart import service as cart_service
 from ..database import transactional
 from ..exceptions import DomainError
 from ..extensions import db
+from ..inputs import parse_id
 from ..inventory import service as inventory
+from ..links import absolute_url
 from ..mail import service as mail
 from ..models import utcnow
 from ..templating import money
@@ -201,7 +203,7 @@ def _queue_mail(order, queue, **values):
         return
     try:
         queue(to=order.email, order_number=order.number,
-              order_url=mail.public_url("checkout.order_page", token=order.token),
+              order_url=absolute_url("checkout.order_page", token=order.token),
               customer_name=order.shipping_name, **values)
     except mail.MailError as error:
         log.warning("order %s: no e-mail queued: %s", order.number, error.message)
@@ -260,13 +262,8 @@ def _known_article_id(value):
     It comes from the shopper's session, which may outlive the article; a stale
     or odd value must never stop a sale, so it is dropped rather than refused.
     """
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        return None
-    try:
-        article_id = int(value)
-    except ValueError:
-        return None
-    if not 0 < article_id < 2**31:
+    article_id = parse_id(value)
+    if article_id is None:
         return None
     return db.session.scalar(select(Article.id).where(Article.id == article_id))
 
