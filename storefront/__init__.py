@@ -85,11 +85,7 @@ def register_blueprints(app):
     from .checkout.routes import bp as checkout_bp
     from .health import bp as health_bp
     from .notices.routes import bp as notices_bp
-    from .staff import articles as _staff_articles  # noqa: F401  (marketing pages)
     from .staff import auth as staff_auth
-    from .staff import notices as _staff_notices  # noqa: F401  (waiting demand)
-    from .staff import orders as _staff_orders  # noqa: F401  (fulfilment pages)
-    from .staff import products as _staff_products  # noqa: F401  (product copy)
     from .staff.routes import bp as staff_bp
 
     app.register_blueprint(health_bp)

@@ -16,6 +16,7 @@ from .catalogue.models import Product, Variant
 from .database import transactional
 from .extensions import db
 from .inventory import service as inventory
+from .links import absolute_url
 from .mail import service as mail
 from .staff.models import StaffUser
 
@@ -38,8 +39,7 @@ def low_stock_rows():
             rows.append(mail.LowStockRow(
                 sku=variant.sku, product_title=variant.product.title,
                 variant_label=variant.label, available=available, threshold=threshold,
-                # The staff variant page is part of the public contract: /staff/inventory/<id>.
-                stock_url=mail.absolute(f"/staff/inventory/{variant.id}"),
+                stock_url=absolute_url("staff.variant", variant_id=variant.id),
             ))
     rows.sort(key=lambda r: (r.available, r.product_title, r.sku))
     return rows

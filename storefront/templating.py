@@ -5,6 +5,7 @@ from flask import current_app, url_for
 from markupsafe import Markup, escape
 
 from .catalogue.service import stock_status, stock_text
+from .links import absolute_url
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$"}
 
@@ -19,10 +20,13 @@ def money(cents, currency=None):
 
 
 def image_url(path, external=False):
-    """A product image: absolute URLs (imported shops) as they are, else a static file."""
+    """A product image: absolute URLs (imported shops) as they are, else a static file
+    (on PUBLIC_URL when `external`, for links that leave the page)."""
     if path.startswith(("https://", "http://")):
         return path
-    return url_for("static", filename=path, _external=external)
+    if external:
+        return absolute_url("static", filename=path)
+    return url_for("static", filename=path)
 
 
 def description_html(text):
@@ -41,6 +45,7 @@ def init_app(app):
     app.add_template_filter(description_html)
     app.add_template_global(stock_status)
     app.add_template_global(stock_text)
+    app.add_template_global(absolute_url)
 
     @app.context_processor
     def shop_globals():

@@ -1,5 +1,7 @@
 """The OpenAPI 3.1 description of the JSON API; tests check real responses against it."""
 
+from ..inventory.service import STAFF_REASONS
+
 _ERROR = {
     "type": "object",
     "required": ["error", "message"],
@@ -25,7 +27,8 @@ _LEVELS = {
     },
 }
 
-REASONS = ["received", "correction", "damaged", "theft_or_loss", "return_restock", "promotion"]
+# The reasons staff may give, exactly those the inventory service accepts.
+REASONS = list(STAFF_REASONS)
 
 
 def _error_response(description):

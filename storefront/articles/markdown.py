@@ -15,6 +15,8 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
+from ..links import slugify
+
 # `[[product:slug]]` alone in a paragraph renders a product card; inside a
 # sentence it renders a link with the product's name.
 SHORTCODE = re.compile(r"\[\[product:([a-z0-9][a-z0-9-]{0,119})\]\]")
@@ -80,7 +82,7 @@ class Rendered:
 
 
 def _anchor(text, taken):
-    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60].strip("-") or "section"
+    base = slugify(text) or "section"
     anchor, n = base, 1
     while anchor in taken or anchor in _RESERVED_IDS:
         n += 1

@@ -4,11 +4,10 @@ Authors are staff users, referenced by table name only: the articles package
 sits below the staff package and never imports it.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models import created_at_column, utcnow
+from ..models import UTCDateTime, created_at_column, utcnow
 from ..pagecache import NOW, version_part
 from ..pagecache import track as track_content
 
@@ -47,10 +46,10 @@ class Article(db.Model):
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_user.id", ondelete="SET NULL"), index=True
     )
-    publish_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow, nullable=False
+        UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False
     )
 
     # By class name, so this package needs no import of the staff package.
@@ -69,18 +68,13 @@ class Article(db.Model):
 
     @property
     def published_at(self):
-        """`publish_at` as an aware UTC time (SQLite hands it back naive)."""
-        if self.publish_at is None or self.publish_at.tzinfo is not None:
-            return self.publish_at
-        return self.publish_at.replace(tzinfo=UTC)
+        """When the article goes (or went) out; None for a draft."""
+        return self.publish_at
 
     @property
     def modified_at(self):
         """When the article last changed for readers: edited or published, the later."""
-        updated = self.updated_at
-        if updated is not None and updated.tzinfo is None:
-            updated = updated.replace(tzinfo=UTC)
-        return max(t for t in (updated, self.published_at) if t is not None)
+        return max(t for t in (self.updated_at, self.publish_at) if t is not None)
 
     def state(self, now):
         """draft / scheduled / published at `now`."""
@@ -153,7 +147,7 @@ class Comment(db.Model):
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="pending")
     created_at = created_at_column()
-    moderated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     moderated_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_user.id", ondelete="SET NULL")
     )

@@ -26,12 +26,6 @@ SOURCE_ARTICLE_KEY = "source_article_id"
 COMMENT_LIMIT = "5 per minute; 20 per hour"
 
 
-def absolute(endpoint, **values):
-    """A full address on the shop's public URL (feeds, sitemaps and canonical links
-    must not depend on the Host header a request happened to carry)."""
-    return current_app.config["PUBLIC_URL"] + url_for(endpoint, **values)
-
-
 @bp.app_template_global("articles_mentioning")
 def articles_mentioning(product_id):
     """For product pages: the published articles that mention the product."""
@@ -42,30 +36,29 @@ def articles_mentioning(product_id):
 @cached_page
 def index():
     page = service.list_published(page=page_number(request.args.get("page")))
-    return render_template("articles/index.html", blog=page, absolute=absolute)
+    return render_template("articles/index.html", blog=page)
 
 
 @bp.get("/blog/tagged/<tag>")
 @cached_page
 def tagged(tag):
     page = service.list_published(page=page_number(request.args.get("page")), tag=tag[:60])
-    return render_template("articles/index.html", blog=page, absolute=absolute)
+    return render_template("articles/index.html", blog=page)
 
 
 @bp.get("/blog/feed.atom")
 @cached_page
 def feed():
     link = get_template_attribute("articles/_products.html", "feed_link")
-    entries = service.feed(lambda card, slug: link(card, absolute))
-    body = render_template("articles/feed.xml", entries=entries, absolute=absolute)
+    entries = service.feed(lambda card, slug: link(card))
+    body = render_template("articles/feed.xml", entries=entries)
     return current_app.response_class(body, mimetype="application/atom+xml")
 
 
 @bp.get("/sitemap.xml")
 @cached_page
 def sitemap():
-    body = render_template("articles/sitemap.xml", entries=service.sitemap(),
-                           absolute=absolute)
+    body = render_template("articles/sitemap.xml", entries=service.sitemap())
     return current_app.response_class(body, mimetype="application/xml")
 
 
@@ -78,7 +71,7 @@ def _render_article(slug, form, status=200):
         link=lambda found, product_slug: link(found, slug),
     )
     return render_template("articles/article.html", page=page, article=page.article,
-                           form=form, absolute=absolute), status
+                           form=form), status
 
 
 @bp.get("/blog/<slug>")

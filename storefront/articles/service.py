@@ -3,7 +3,7 @@
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import and_, column, func, or_, select, table, update
 from sqlalchemy.orm import selectinload
@@ -14,6 +14,7 @@ from ..database import transactional
 from ..exceptions import DomainError
 from ..extensions import db
 from ..inputs import MAX_ID
+from ..links import absolute_url, slugify
 from ..mail import service as mail
 from ..models import utcnow
 from . import markdown
@@ -81,23 +82,12 @@ class InvalidModeration(DomainError):
     code = "invalid_moderation"
 
 
-def _aware(moment):
-    """SQLite returns naive datetimes; every time we store is UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
 def _is_published(now):
     return and_(Article.publish_at.is_not(None), Article.publish_at <= now)
 
 
 def _published(now):
     return select(Article).where(_is_published(now))
-
-
-def _tag_slug(name):
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60]
 
 
 # -- the public blog ----------------------------------------------------------------
@@ -204,7 +194,7 @@ def article_page(slug, card, link, now=None):
         select(Comment).where(Comment.article_id == article.id, Comment.status == "approved")
         .order_by(Comment.created_at, Comment.id)
     ).all()
-    shown = [ShownComment(c.name, _aware(c.created_at), markdown.render_comment(c.body))
+    shown = [ShownComment(c.name, c.created_at, markdown.render_comment(c.body))
              for c in comments]
     return ArticlePage(
         article=article,
@@ -259,7 +249,7 @@ def add_comment(slug, name, email, body, now=None):
     if moderators:
         mail.queue_comment_awaiting_moderation(
             to=moderators, article_title=article.title, author_name=comment.name,
-            excerpt=comment.body, moderation_url=mail.public_url("staff.comments"),
+            excerpt=comment.body, moderation_url=absolute_url("staff.comments"),
             comment_id=comment.id)
     return comment
 
@@ -313,8 +303,8 @@ def feed(link, now=None, limit=FEED_SIZE):
     return [
         FeedEntry(
             article=a,
-            published=_aware(a.publish_at),
-            updated=max(_aware(a.updated_at), _aware(a.publish_at)),
+            published=a.publish_at,
+            updated=max(a.updated_at, a.publish_at),
             html=rendered[a.id].with_products(lambda s: link(by_slug.get(s), s),
                                               lambda s: link(by_slug.get(s), s)),
         )
@@ -330,8 +320,8 @@ def sitemap(now=None):
         .where(_is_published(now)).order_by(Article.publish_at.desc(), Article.id.desc())
     ).all()
     return {
-        "products": [(slug, _aware(created)) for slug, created in catalogue.sitemap_products()],
-        "articles": [(slug, max(_aware(updated), _aware(published)))
+        "products": [(slug, created) for slug, created in catalogue.sitemap_products()],
+        "articles": [(slug, max(updated, published))
                      for slug, updated, published in articles],
     }
 
@@ -354,10 +344,6 @@ class ArticleInput:
 
 def _split(text):
     return [part.strip() for part in (text or "").split(",") if part.strip()]
-
-
-def _slugify(text):
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:120].strip("-")
 
 
 def get_article(article_id):
@@ -404,7 +390,7 @@ def save_article(article_id, data, author_id=None):
     title = data.title.strip()
     if not title:
         errors["title"] = "Give the article a title."
-    slug = (data.slug.strip().lower() or _slugify(title))
+    slug = (data.slug.strip().lower() or slugify(title, 120))
     if not SLUG.match(slug or ""):
         errors["slug"] = ("The web address may use lower-case letters, digits and single "
                           "hyphens only.")
@@ -412,7 +398,7 @@ def save_article(article_id, data, author_id=None):
                                                     Article.id != (article.id or 0))):
         errors["slug"] = f"Another article already uses the web address {slug!r}."
     tag_names = list(dict.fromkeys(_split(data.tags)))
-    if any(not _tag_slug(name) for name in tag_names):
+    if any(not slugify(name) for name in tag_names):
         errors["tags"] = "Each tag needs at least one letter or digit."
     elif any(len(name) > 60 for name in tag_names):
         errors["tags"] = "Tags are at most 60 characters each."
@@ -443,7 +429,7 @@ def save_article(article_id, data, author_id=None):
         by_slug[tag.slug] = tag
     wanted = {}
     for name in tag_names:
-        wanted.setdefault(_tag_slug(name), name)
+        wanted.setdefault(slugify(name), name)
     article.tags = [by_slug.get(s) or ArticleTag(slug=s, name=n) for s, n in wanted.items()]
     for tag in article.tags:
         tag.name = wanted[tag.slug]
@@ -474,11 +460,10 @@ def schedule(article_id, when, now=None):
     Raises InvalidSchedule for a time that has already passed.
     """
     now = now or utcnow()
-    when = _aware(when)
     if when <= now:
         raise InvalidSchedule("Choose a time in the future; to publish now, use Publish.")
     article = get_article(article_id)
-    article.publish_at = when.astimezone(UTC)
+    article.publish_at = when
     return article
 
 

@@ -244,13 +244,6 @@ def _variant_ids(cart):
     return ids
 
 
-def pair_units(left_id, right_id, pairs):
-    """{variant_id: units} that `pairs` mismatched pairs take from stock."""
-    units = {left_id: pairs}
-    units[right_id] = units.get(right_id, 0) + pairs
-    return units
-
-
 def item_count(cart):
     return sum(cart.values())
 

@@ -1,7 +1,8 @@
 """Public catalogue pages: home, listing, product page and its JSON."""
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 
+from ..links import absolute_url
 from ..pagecache import cached_page
 from . import service
 
@@ -47,5 +48,5 @@ def robots():
     lines = ["User-agent: *"]
     lines += [f"Disallow: {path}" for path in
               ("/staff/", "/cart", "/checkout", "/orders/", "/api/", "/webhooks/")]
-    lines.append(f"Sitemap: {current_app.config['PUBLIC_URL']}/sitemap.xml")
+    lines.append(f"Sitemap: {absolute_url('articles.sitemap')}")
     return "\n".join(lines) + "\n", 200, {"Content-Type": "text/plain; charset=utf-8"}

@@ -8,9 +8,9 @@ from flask import current_app
 from sqlalchemy import case, exists, func, or_, select, text
 from sqlalchemy.orm import selectinload
 
+from .. import inputs as query
 from ..exceptions import DomainError
 from ..extensions import db
-from ..inputs import page_number
 from ..inventory import service as inventory
 from .models import (
     CATEGORIES,
@@ -63,52 +63,19 @@ class ProductNotFound(DomainError):
 
 
 @dataclass
-class Filters:
+class Filters(query.QueryFilters):
     """The catalogue's query string, parsed; unknown values are dropped, not errors."""
 
-    q: str = ""
-    size: str = ""
-    width: str = ""
-    colour: str = ""
-    category: str = ""
-    gender: str = ""
-    in_stock: bool = False
-    sort: str = "featured"
-    page: int = 1
-    features: tuple = ()
-
-    @classmethod
-    def from_args(cls, args):
-        def pick(name, allowed=None):
-            value = (args.get(name) or "").strip()[:100]
-            return value if allowed is None or value in allowed else ""
-
-        features = tuple(dict.fromkeys(
-            f.strip()[:60] for f in args.getlist("feature") if f and f.strip()))[:6]
-        return cls(
-            features=features,
-            q=pick("q"),
-            size=pick("size"),
-            width=pick("width"),
-            colour=pick("colour"),
-            category=pick("category", CATEGORIES),
-            gender=pick("gender", GENDERS),
-            in_stock=args.get("in_stock") in ("1", "on", "true"),
-            sort=pick("sort", SORTS) or "featured",
-            page=page_number(args.get("page")),
-        )
-
-    def args(self, **overrides):
-        """The filter state as query arguments (for links that keep it)."""
-        values = {
-            "q": self.q, "size": self.size, "width": self.width, "colour": self.colour,
-            "category": self.category, "gender": self.gender,
-            "in_stock": "1" if self.in_stock else "",
-            "sort": "" if self.sort == "featured" else self.sort,
-            "page": self.page if self.page > 1 else "",
-            "feature": list(self.features),
-        } | overrides
-        return {k: v for k, v in values.items() if v not in ("", None, [])}
+    q: str = query.text()
+    size: str = query.text()
+    width: str = query.text()
+    colour: str = query.text()
+    category: str = query.choice(CATEGORIES)
+    gender: str = query.choice(GENDERS)
+    in_stock: bool = query.flag()
+    sort: str = query.choice(SORTS, "featured")
+    page: int = query.page()
+    features: tuple = query.words(name="feature")
 
     @property
     def active(self):

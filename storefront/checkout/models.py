@@ -5,7 +5,6 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -16,7 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models import created_at_column, utcnow
+from ..models import UTCDateTime, created_at_column, utcnow
 
 ORDER_STATUSES = {
     "pending": "Awaiting payment",
@@ -85,8 +84,8 @@ class Order(db.Model):
     gateway_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     payment_url: Mapped[str | None] = mapped_column(Text)
     payment_reference: Mapped[str | None] = mapped_column(String(255), index=True)
-    payment_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    hold_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    payment_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hold_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     email: Mapped[str | None] = mapped_column(String(254))
     shipping_name: Mapped[str] = mapped_column(String(200), default="")
     shipping_line1: Mapped[str] = mapped_column(String(200), default="")
@@ -101,11 +100,11 @@ class Order(db.Model):
     needs_attention: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     attention_reason: Mapped[str] = mapped_column(Text, default="")
     created_at = created_at_column()
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow,
                                                  onupdate=utcnow)
-    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    shipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The article the shopper followed a product link from; kept as history, so
     # deleting the article only forgets the link, never the order.
     source_article_id: Mapped[int | None] = mapped_column(

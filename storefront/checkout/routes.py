@@ -19,6 +19,7 @@ from ..articles.routes import SOURCE_ARTICLE_KEY
 from ..cart.routes import clear_cart, current_cart
 from ..errors import wants_json
 from ..extensions import csrf, limiter
+from ..links import absolute_url
 from . import gateways, service
 
 bp = Blueprint("checkout", __name__)
@@ -26,15 +27,11 @@ bp = Blueprint("checkout", __name__)
 PENDING_KEY = "checkout_order"
 
 
-def _external(endpoint, **values):
-    return current_app.config["PUBLIC_URL"] + url_for(endpoint, **values)
-
-
 def _urls_for(order):
     # Stripe replaces {CHECKOUT_SESSION_ID} itself; url_for would escape the braces.
     return gateways.CheckoutUrls(
-        success=_external("checkout.success") + "?session_id={CHECKOUT_SESSION_ID}",
-        cancel=_external("checkout.cancelled", token=order.token),
+        success=absolute_url("checkout.success") + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel=absolute_url("checkout.cancelled", token=order.token),
         demo=url_for("checkout.demo_page", token=order.token),
     )
 

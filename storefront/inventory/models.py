@@ -8,7 +8,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ..models import created_at_column
+from ..models import UTCDateTime, created_at_column
 from ..pagecache import notify_on_change, version_part
 
 
@@ -61,9 +60,9 @@ class StockHold(db.Model):
     reference: Mapped[str] = mapped_column(String(80))
     quantity: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(12), default="active")
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at = created_at_column()
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class StockMovement(db.Model):
@@ -85,10 +84,6 @@ class StockMovement(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at = created_at_column()
-
-    @property
-    def on_hand_before(self):
-        return self.on_hand_after - self.on_hand_delta
 
     @property
     def available_after(self):

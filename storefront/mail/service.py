@@ -12,7 +12,7 @@ import re
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.utils import formataddr
 from urllib.parse import urlsplit
 
@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from ..database import transactional
 from ..exceptions import DomainError
 from ..extensions import db
+from ..links import absolute_url
 from ..models import utcnow
 from .models import OutboxMessage
 
@@ -55,14 +56,6 @@ class NoRecipients(MailError):
 
 
 # -- links and addresses -----------------------------------------------------------
-
-def public_url(endpoint, **values):
-    """An absolute link to `endpoint` on PUBLIC_URL, outside any request (mail, feeds)."""
-    base = urlsplit(current_app.config["PUBLIC_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
-                                       url_scheme=base.scheme or "https")
-    return adapter.build(endpoint, values, force_external=True)
-
 
 def absolute(link):
     """`link` made absolute on PUBLIC_URL when it is a path; absolute links pass unchanged."""
@@ -105,7 +98,7 @@ def render(template, **context):
     """Render templates/mail/<template>.txt and .html with the shop's name and address."""
     context = {
         "shop_name": current_app.config["SHOP_NAME"],
-        "shop_url": absolute("/"),
+        "shop_url": absolute_url("catalogue.home"),
         **context,
     }
     text = render_template(f"mail/{template}.txt", **context)
@@ -461,8 +454,6 @@ def status(now=None, failed_limit=20):
         pending, OutboxMessage.claimed_until > now))
     due = count_due(now)
     oldest = db.session.scalar(select(func.min(OutboxMessage.created_at)).where(pending))
-    if oldest is not None and oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=UTC)  # SQLite hands back naive UTC
     failed = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.status == "failed")
         .order_by(OutboxMessage.id.desc()).limit(failed_limit)).all()

@@ -4,7 +4,6 @@ import logging
 import smtplib
 import ssl
 from dataclasses import dataclass, field
-from datetime import UTC
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
@@ -100,9 +99,7 @@ def build_email(message):
     email["To"] = ", ".join(message.recipients)
     email["Subject"] = message.subject
     email["Message-ID"] = message.message_id
-    created = message.created_at
-    # SQLite hands datetimes back naive; they are UTC.
-    email["Date"] = format_datetime(created if created.tzinfo else created.replace(tzinfo=UTC))
+    email["Date"] = format_datetime(message.created_at)
     for name, value in (message.headers or {}).items():
         email[name] = value
     email.set_content(message.text_body)

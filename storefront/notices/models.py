@@ -2,11 +2,11 @@
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ..models import created_at_column
+from ..models import UTCDateTime, created_at_column
 
 
 class BackInStockRequest(db.Model):
@@ -28,9 +28,9 @@ class BackInStockRequest(db.Model):
     email: Mapped[str] = mapped_column(String(254))
     token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at = created_at_column()
-    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    unsubscribed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def status(self):

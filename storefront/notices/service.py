@@ -24,6 +24,7 @@ from ..exceptions import DomainError
 from ..extensions import db
 from ..inputs import parse_id
 from ..inventory import service as inventory
+from ..links import absolute_url
 from ..mail import service as mail
 from ..models import utcnow
 from .models import BackInStockRequest
@@ -96,8 +97,8 @@ def _variant_of(slug, variant_id):
 
 
 def _links(token):
-    return (mail.public_url("notices.confirm", token=token),
-            mail.public_url("notices.unsubscribe", token=token))
+    return (absolute_url("notices.confirm", token=token),
+            absolute_url("notices.unsubscribe", token=token))
 
 
 def _send_confirmation(request, variant):
@@ -248,7 +249,7 @@ def notify_waiting(variant_id):
     ).all()
     if not claimed:
         return 0
-    product_url = mail.public_url("catalogue.product", slug=variant.product.slug,
+    product_url = absolute_url("catalogue.product", slug=variant.product.slug,
                                   size=variant.size.label, width=variant.width.code,
                                   colour=variant.colour.slug)
     for request_id, email, token in sorted(claimed):
@@ -289,12 +290,6 @@ def _notify_before_commit(session):
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session):
     session.info.pop(_PENDING, None)
-
-
-@dataclass(frozen=True)
-class SendResult:
-    variants: int
-    notices: int
 
 
 def variants_due():

@@ -8,6 +8,8 @@ to find or create the option rows.
 import re
 from dataclasses import dataclass
 
+from ..links import slugify
+
 SIZE_NAMES = {"size", "shoe size", "us size", "size (us)", "us shoe size", "sizes"}
 WIDTH_NAMES = {"width", "shoe width", "widths", "fit width"}
 COLOUR_NAMES = {"colour", "color", "colours", "colors", "colour/pattern", "color/pattern"}
@@ -84,11 +86,6 @@ def option_kind(name, value=""):
     if key in COLOUR_NAMES:
         return "colour"
     return "attribute"
-
-
-def slugify(text, max_length=60):
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:max_length].rstrip("-")
 
 
 def size_value(value):

@@ -3,10 +3,10 @@
 import sys
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from ..exceptions import DomainError
+from ..links import absolute_url
 from . import demo, service, stockfile
 from .models import ROLES
 from .warehouse import BatchRejected
@@ -79,7 +79,7 @@ def demo_logins():
     if not rows:
         click.echo("No demo staff accounts; run `flask --app wsgi demo load`.")
         return
-    click.echo(f"Demo staff logins ({current_app.config['PUBLIC_URL']}/staff/login):")
+    click.echo(f"Demo staff logins ({absolute_url('staff.login')}):")
     for email, role, password in rows:
         shown = password or "(changed since the demo load)"
         click.echo(f"  {role:<10} {email:<24} {shown}")

@@ -3,11 +3,11 @@
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models import created_at_column
+from ..models import UTCDateTime, created_at_column
 
 ROLES = {
     "admin": "Administrator",
@@ -80,7 +80,7 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(128), unique=True)
     name: Mapped[str] = mapped_column(String(120), default="")
     created_at = created_at_column()
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[StaffUser] = relationship(back_populates="tokens")

@@ -239,3 +239,11 @@ def inventory_import_apply():
     flash(f"Import {result.reference} applied: on hand set on {len(result.changes)} "
           f"variant(s), {result.unchanged} row(s) already matched.", "success")
     return redirect(url_for("staff.inventory"), 303)
+
+
+# The back office's other pages add their routes to `bp` when imported; they import
+# `bp` from here, so they come last.
+from . import articles as _articles  # noqa: E402, F401  (marketing pages)
+from . import notices as _waiting_demand  # noqa: E402, F401
+from . import orders as _orders  # noqa: E402, F401  (fulfilment pages)
+from . import products as _products  # noqa: E402, F401  (product copy)

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
+from .. import inputs as query
 from ..catalogue.models import Colour, Product, Size, Variant, Width
 from ..database import transactional
 from ..exceptions import DomainError
 from ..extensions import db
-from ..inputs import page_number
 from ..inventory import service as inventory
 from ..inventory.models import StockLevel
 from ..models import utcnow
@@ -88,36 +88,14 @@ def batch_reference(kind):
 # -- the console ----------------------------------------------------------------
 
 @dataclass
-class ConsoleFilters:
+class ConsoleFilters(query.QueryFilters):
     """The console's query string, parsed; unknown values fall back to defaults."""
 
-    q: str = ""
-    stock: str = ""
-    sort: str = "product"
-    desc: bool = False
-    page: int = 1
-
-    @classmethod
-    def from_args(cls, args):
-        stock = args.get("stock", "")
-        sort = args.get("sort", "product")
-        return cls(
-            q=(args.get("q") or "").strip()[:100],
-            stock=stock if stock in STOCK_FILTERS else "",
-            sort=sort if sort in SORTS else "product",
-            desc=args.get("dir") == "desc",
-            page=page_number(args.get("page"), last=100_000),
-        )
-
-    def args(self, **overrides):
-        """The filter state as query arguments, for links that keep it."""
-        values = {
-            "q": self.q, "stock": self.stock,
-            "sort": "" if self.sort == "product" else self.sort,
-            "dir": "desc" if self.desc else "",
-            "page": self.page if self.page > 1 else "",
-        } | overrides
-        return {k: v for k, v in values.items() if v not in ("", None)}
+    q: str = query.text()
+    stock: str = query.choice(STOCK_FILTERS)
+    sort: str = query.choice(SORTS, "product")
+    desc: bool = query.flag(on=("desc",), name="dir")
+    page: int = query.page(last=100_000)
 
     def sort_args(self, column):
         """Query arguments for a column heading: sort by it, or flip its direction."""
@@ -326,8 +304,4 @@ def receive(text, *, actor, note=""):
                                   note=note, reference=reference)
         done.append((sku, quantity, result.levels))
     return Received(reference, done)
-
-
-def sku_label(variant):
-    return f"{variant.product.title}, {variant.label}"
 

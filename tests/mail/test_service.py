@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from storefront.database import transactional
 from storefront.extensions import db
+from storefront.links import absolute_url
 from storefront.mail import service as mail
 from storefront.mail.models import OutboxMessage
 from storefront.mail.transport import build_email
@@ -169,11 +170,11 @@ def test_a_message_needs_a_recipient(app):
         transactional(paid)(to=[])
 
 
-def test_public_url_builds_absolute_links_without_a_request(app):
-    assert mail.public_url("catalogue.products", gender="women") == (
+def test_links_in_mail_are_absolute_on_public_url_without_a_request(app):
+    assert absolute_url("catalogue.products", gender="women") == (
         "http://shop.test/products?gender=women")
     app.config["PUBLIC_URL"] = "https://shop.example.com/store"
-    assert mail.public_url("catalogue.home") == "https://shop.example.com/store/"
+    assert absolute_url("catalogue.home") == "https://shop.example.com/store/"
     assert mail.absolute("/orders/x") == "https://shop.example.com/store/orders/x"
     assert mail.absolute("https://carrier.test/t") == "https://carrier.test/t"
     with pytest.raises(ValueError, match="path starting with '/'"):

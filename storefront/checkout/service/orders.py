@@ -15,6 +15,7 @@ from sqlalchemy import select
 from ... import signals
 from ...database import transactional
 from ...extensions import db
+from ...links import absolute_url
 from ...mail import service as mail
 from ..models import Order, OrderEvent, WebhookEvent
 from .errors import InvalidOrderTransition, OrderNotFound
@@ -72,13 +73,8 @@ def lock_order(order_id):
     return order
 
 
-def aware(moment):
-    """SQLite hands back naive datetimes; every time the shop stores is UTC."""
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def clock_time(moment):
-    return aware(moment).strftime("%H:%M UTC")
+    return moment.astimezone(UTC).strftime("%H:%M UTC")
 
 
 def claim_event(event, order_id):
@@ -166,7 +162,7 @@ def _queue_mail(order, queue, **values):
         return
     try:
         queue(to=order.email, order_number=order.number,
-              order_url=mail.public_url("checkout.order_page", token=order.token),
+              order_url=absolute_url("checkout.order_page", token=order.token),
               customer_name=order.shipping_name, **values)
     except mail.MailError as error:
         log.warning("order %s: no e-mail queued: %s", order.number, error.message)

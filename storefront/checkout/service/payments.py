@@ -30,7 +30,6 @@ from .errors import (
 )
 from .orders import (
     actor_name,
-    aware,
     claim_event,
     clock_time,
     flag,
@@ -208,7 +207,7 @@ def demo_pay(token, data):
         raise OrderNotFound()
     if not order.is_open:
         return order
-    if order.payment_expires_at and utcnow() > aware(order.payment_expires_at):
+    if order.payment_expires_at and utcnow() > order.payment_expires_at:
         close_unpaid(order.id, "expire", "The payment page expired before it was paid.",
                       "demo gateway")
         raise PaymentPageExpired("This payment page has expired, so nothing was charged. "

@@ -15,6 +15,7 @@ from ...articles.models import Article
 from ...cart import service as cart_service
 from ...database import transactional
 from ...extensions import db
+from ...inputs import parse_id
 from ...inventory import service as inventory
 from ...models import utcnow
 from ...templating import money
@@ -57,13 +58,8 @@ def _known_article_id(value):
     It comes from the shopper's session, which may outlive the article; a stale
     or odd value must never stop a sale, so it is dropped rather than refused.
     """
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        return None
-    try:
-        article_id = int(value)
-    except ValueError:
-        return None
-    if not 0 < article_id < 2**31:
+    article_id = parse_id(value)
+    if article_id is None:
         return None
     return db.session.scalar(select(Article.id).where(Article.id == article_id))
 
