@@ -4,7 +4,8 @@ rolled back, savepoints and nested use cases included."""
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from storefront import signals
 from storefront.catalogue.models import Product
@@ -155,3 +156,19 @@ def test_became_available_is_sent_only_when_stock_comes_back(make_product):
         inventory.adjust(variant, 2, "received", actor="test")  # 0 -> 2: back
         inventory.adjust(variant, 3, "received", actor="test")  # 2 -> 5: not news
     assert variant_ids(seen) == [variant]
+
+
+def test_a_commit_that_releases_a_savepoint_of_an_outer_transaction_delivers(app):
+    # How a test (or a caller) can run a session inside a transaction of its own:
+    # the session's commit releases a savepoint, and to the session it is the commit.
+    with db.engine.connect() as connection:
+        outer = connection.begin()
+        session = Session(bind=connection, join_transaction_mode="create_savepoint")
+        with heard(signals.stock_changed) as seen:
+            session.execute(text("SELECT 1"))
+            signals.send(signals.stock_changed, session, variant_ids=[])
+            assert seen == []
+            session.commit()
+        assert seen == [{"variant_ids": []}]
+        session.close()
+        outer.rollback()
