@@ -9,6 +9,7 @@ from . import (
     database,  # noqa: F401  (registers the SQLite connection settings)
     logs,
     pagecache,
+    responses,
     security,
 )
 from .config import ROOT, Config
@@ -39,7 +40,7 @@ def create_app(test_config=None):
     app.url_map.converters["int"] = DatabaseInteger
     import_models()
     logs.init_app(app)
-    security.init_app(app)
+    responses.init_app(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -68,11 +69,14 @@ def import_models():
 
 
 def register_extensions(app):
+    from .notices import service as notices
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      include_object=database.include_object)
     csrf.init_app(app)
     pagecache.init_app(app)
+    notices.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
 

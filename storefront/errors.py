@@ -54,11 +54,6 @@ def init_app(app):
             if any("\x00" in v for v in values.values()) or any("\x00" in k for k in values):
                 abort(400, "The request contains characters that are not allowed.")
 
-    @app.after_request
-    def expose_request_id(response):
-        response.headers["X-Request-ID"] = g.get("request_id", "")
-        return response
-
     @app.errorhandler(DomainError)
     def domain_error(error):
         extra = {k: v for k, v in error.to_dict().items() if k not in ("error", "message")}

@@ -55,14 +55,6 @@ def init_app(app):
     def start_timer():
         g.started = time.perf_counter()
 
-    @app.after_request
-    def log_request(response):
-        if not app.testing:
-            duration = round((time.perf_counter() - g.get("started", time.perf_counter()))
-                             * 1000, 1)
-            log_access(request.method, request.path, response.status_code, duration)
-        return response
-
 
 def log_access(method, path, status, duration_ms, request_id=None):
     """The access line of one request; `request_id` is given where Flask's context is not."""

@@ -1,16 +1,32 @@
 """Rendered public pages, cached per process and never shown stale.
 
-A page is reused only while its *content version* is unchanged: the newest
-stock ledger id (every stock change writes one, so a cached page never shows
-stale stock) plus the versions that packages register (catalogue and article
-edits bump a counter row in the same transaction as the edit; see `track`).
+A cached page remembers what it showed when it was rendered, and is reused only
+while that is unchanged:
 
-On PostgreSQL each worker keeps the version in memory: triggers on the ledger
-and the counters NOTIFY on every change, and a thread per worker LISTENs and
-re-reads the version (`_VersionWatcher`), so a cached page costs no query and
-no worker, on any host, serves a page older than the change's notification.
-Whenever that thread has no current version (starting, reconnecting, a change
-not re-read yet), and always on SQLite, the version is read per request.
+- its *content version*: catalogue and article edits bump a counter row in the
+  same transaction as the edit (they send `signals.content_changed`, and this
+  module bumps the row before the commit), plus the parts registered with
+  `version_part` (articles scheduled to come out). Any edit changes it, so copy
+  edits still renew every page: they are rare, and a product page shows
+  articles, an article shows products.
+- the *stock* of the variants it showed: every read of stock levels while a
+  page renders is recorded (`signals.stock_read`) with each variant's change
+  count (`stock_level.changes`, bumped by the guarded UPDATE itself). A page
+  that filtered on stock (`in_stock=1`) depends on every variant. A hold on
+  product A's stock leaves the pages that did not show A (B's page, an article
+  without A, the blog) cached.
+
+On PostgreSQL each worker keeps the content version in memory: triggers NOTIFY
+on every content edit and every stock change (the payload names the variant),
+and a thread per worker LISTENs (`_VersionWatcher`): it re-reads the content
+version after a content edit and drops the pages that showed a variant whose
+stock changed, so a cached page costs no query and no worker, on any host,
+serves a page older than the change's notification. In the worker that made a
+change, the page cache hears `stock_changed` and `content_changed` right after
+the COMMIT, so the next request it serves shows the change. Whenever the
+watcher has no current version (starting, reconnecting), and always on SQLite,
+a cached request reads its versions in one query: the content version and the
+sum of the change counts of the variants the page showed.
 
 Parts that differ per visitor (CSRF tokens, the cart count, flash messages)
 are left as holes in the cached HTML and filled for each request, so one
@@ -23,7 +39,6 @@ import os
 import secrets
 from collections import OrderedDict
 from functools import cache, wraps
-from itertools import chain
 from threading import Event, Lock, Thread
 from time import monotonic, perf_counter
 from typing import NamedTuple
@@ -32,14 +47,15 @@ from flask import current_app, g, has_app_context, render_template, request, ses
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import DDL, DateTime, Integer, String, bindparam, event, select
+from sqlalchemy import DDL, DateTime, Integer, String, bindparam, event, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.http import parse_etags
 
-from . import errors, logs, security
+from . import errors, responses, signals
 from .extensions import db, limiter
+from .inventory.models import StockLevel, StockMovement
 from .models import utcnow
 
 # Unguessable, so no text a shopper or editor writes can open or close a hole.
@@ -47,8 +63,8 @@ HOLE_MARK = f"\ue000{secrets.token_hex(8)}\ue000"
 HOLE = HOLE_MARK + "{}" + HOLE_MARK
 CHANNEL = "storefront_content"
 log = logging.getLogger(__name__)
-_tracked = {}  # model class -> content name
 _version_parts = []  # callables returning a scalar subquery
+_level = StockLevel.__table__
 
 
 class ContentVersion(db.Model):
@@ -58,13 +74,9 @@ class ContentVersion(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=0)
 
 
-def track(name, *models):
-    """Edits to these models change content `name` (and so every cached page)."""
-    for model in models:
-        _tracked[model] = name
-
-
-# Migration 0012 installs the same function and triggers on databases built by migrations.
+# Migrations 0012 and 0013 install the same functions and triggers on databases
+# built by migrations. An empty payload means "content changed"; a number, "the
+# stock of this variant changed".
 NOTIFY_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION storefront_content_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -73,24 +85,30 @@ BEGIN
     RETURN NULL;
 END $$"""
 
+NOTIFY_STOCK_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION storefront_stock_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('{CHANNEL}', NEW.variant_id::text);
+    RETURN NULL;
+END $$"""
 
-def notify_trigger(table_name):
-    return (f"CREATE TRIGGER {table_name}_content_changed "
-            f"AFTER INSERT OR UPDATE OR DELETE ON {table_name} "
-            "FOR EACH ROW EXECUTE FUNCTION storefront_content_changed()")
 
-
-def notify_on_change(table):
-    """On PostgreSQL, every committed write to `table` notifies the workers' watchers.
-
-    PostgreSQL sends a notification only at COMMIT and folds repeats within one
-    transaction into one, so a checkout holding ten lines notifies once.
-    """
-    for statement in (NOTIFY_FUNCTION, notify_trigger(table.name)):
+def _on_postgresql(table, *statements):
+    for statement in statements:
         event.listen(table, "after_create", DDL(statement).execute_if(dialect="postgresql"))
 
 
-notify_on_change(ContentVersion.__table__)
+# PostgreSQL sends a notification only at COMMIT and folds repeats within one
+# transaction into one, so a checkout holding ten units of a variant notifies once.
+_on_postgresql(ContentVersion.__table__, NOTIFY_FUNCTION,
+               "CREATE TRIGGER content_version_content_changed "
+               "AFTER INSERT OR UPDATE OR DELETE ON content_version "
+               "FOR EACH ROW EXECUTE FUNCTION storefront_content_changed()")
+_on_postgresql(StockMovement.__table__, NOTIFY_STOCK_FUNCTION,
+               "CREATE TRIGGER stock_movement_stock_changed "
+               "AFTER INSERT ON stock_movement "
+               "FOR EACH ROW EXECUTE FUNCTION storefront_stock_changed()")
 
 
 # The time of the request, for version parts that change with the clock alone.
@@ -98,104 +116,144 @@ NOW = bindparam("now", type_=DateTime(timezone=True))
 
 
 def version_part(fn):
-    """Register a callable returning a scalar subquery that is part of the version;
-    it may compare with NOW. Called once per process: the statement is built once."""
+    """Register a callable returning a scalar subquery that is part of the content
+    version; it may compare with NOW. Called once per process: the statement is
+    built once."""
     _version_parts.append(fn)
     _version_statement.cache_clear()
     return fn
 
 
 @cache
-def _version_statement():
-    return select(*(part() for part in _version_parts))
+def _version_statement(stock="none"):
+    """The content version, and the stock version of a page's variants ("variants",
+    bound as `variant_ids`), of every variant ("all"), or of none."""
+    columns = [part() for part in _version_parts]
+    changes = select(func.coalesce(func.sum(_level.c.changes), 0))
+    if stock == "variants":
+        columns.append(changes.where(_level.c.variant_id.in_(
+            bindparam("variant_ids", expanding=True))).scalar_subquery())
+    elif stock == "all":
+        columns.append(changes.scalar_subquery())
+    return select(*columns)
 
 
 @version_part
-def _tracked_content():
-    return select(db.func.coalesce(db.func.sum(ContentVersion.version), 0)).scalar_subquery()
+def _edited_content():
+    return select(func.coalesce(func.sum(ContentVersion.version), 0)).scalar_subquery()
 
 
-def content_changed(session):
-    """This transaction changes what public pages show: once it commits, this process
-    stops trusting its watcher's version until the watcher has re-read it, so the
-    request after a change always sees it (another worker sees it on notification)."""
-    session.info["page_content_changed"] = True
+def _bump_content_version(_sender, kind, ids):
+    """Before the edit commits: the counter row other workers see the edit by."""
+    connection = db.session.connection()
+    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    table = ContentVersion.__table__
+    stmt = insert(table).values(name=signals.area_of(kind)[:30], version=1)
+    connection.execute(stmt.on_conflict_do_update(
+        index_elements=[table.c.name], set_={"version": table.c.version + 1}))
 
 
-@event.listens_for(Session, "after_commit")
-def _forget_version_after_change(session):
-    if session.info.pop("page_content_changed", False) and has_app_context():
+def _after_content_change(_sender, kind, ids):
+    """After the commit: this worker stops trusting its watcher's content version
+    until the watcher has re-read it, so its next request shows the edit."""
+    if has_app_context():
         watcher = current_app.extensions.get("page_cache_watcher")
         if watcher is not None:
             watcher.invalidate()
 
 
-@event.listens_for(Session, "after_rollback")
-def _nothing_changed_after_rollback(session):
-    session.info.pop("page_content_changed", None)
+def _after_stock_change(_sender, variant_ids):
+    """After the commit: drop this worker's pages that showed these variants."""
+    if has_app_context() and "page_cache" in current_app.extensions:
+        for store in (current_app.extensions["page_cache"],
+                      current_app.extensions["page_cache_ready"]):
+            store.forget_stock(variant_ids)
 
 
-@event.listens_for(Session, "before_flush")
-def _bump_on_flush(session, _context, _instances):
-    _bump(session, {
-        _tracked[type(obj)]
-        for obj in chain(session.new, session.deleted, session.dirty)
-        if type(obj) in _tracked and (obj not in session.dirty or session.is_modified(obj))
-    })
+class _Reads:
+    """The stock a page read while it was rendered: {variant_id: changes}, or every
+    variant's (with the sum of all change counts, read before the page used it)."""
+
+    __slots__ = ("variants", "every_variant")
+
+    def __init__(self):
+        self.variants, self.every_variant = {}, None
+
+    def stock(self):
+        """(variant ids or None for every variant, their stock version)."""
+        if self.every_variant is not None:
+            return None, self.every_variant
+        return frozenset(self.variants), sum(self.variants.values())
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _bump_on_bulk_change(state):
-    # update(Model)/delete(Model) statements skip the flush, so they are caught here.
-    if state.is_update or state.is_delete:
-        _bump(state.session, {_tracked[m.class_] for m in state.all_mappers
-                              if m.class_ in _tracked})
-
-
-def _bump(session, names):
-    if not names:
+def _record_stock_read(_sender, versions):
+    reads = g.get("page_reads") if has_app_context() else None
+    if reads is None:
         return
-    content_changed(session)
-    connection = session.connection()
-    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    table = ContentVersion.__table__
-    for name in sorted(names):
-        stmt = insert(table).values(name=name, version=1)
-        connection.execute(stmt.on_conflict_do_update(
-            index_elements=[table.c.name], set_={"version": table.c.version + 1}))
+    if versions is None:
+        if reads.every_variant is None:
+            reads.every_variant = db.session.scalar(select(
+                func.coalesce(func.sum(_level.c.changes), 0)))
+        return
+    seen = reads.variants
+    for variant_id, changes in versions.items():
+        # Read twice while the stock changed: the older count, so the page is renewed.
+        if variant_id not in seen or changes < seen[variant_id]:
+            seen[variant_id] = changes
+
+
+def _read_versions(stock_variants):
+    """(content version, stock version of `stock_variants`) in one query: a frozenset
+    of variant ids, None for every variant; the stock version is None for no set."""
+    params = {"now": utcnow()}
+    if stock_variants is None:
+        statement = _version_statement("all")
+    elif stock_variants:
+        statement = _version_statement("variants")
+        params["variant_ids"] = list(stock_variants)
+    else:
+        statement = _version_statement()
+    # A prebuilt statement, and on PostgreSQL outside any transaction (autocommit),
+    # so a read costs no BEGIN or ROLLBACK. SQLite keeps the session's connection:
+    # its transactions are managed by hand (storefront/database.py), which a switch
+    # to autocommit would undo.
+    if db.engine.dialect.name != "postgresql":
+        row = tuple(db.session.connection().execute(statement, params).one())
+    else:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            row = tuple(conn.execute(statement, params).one())
+    if stock_variants is None or stock_variants:
+        return row[:-1], row[-1]
+    return row, 0
 
 
 def content_version():
-    """The current version of everything a public page shows: from this worker's
-    watcher when it has one, else in one query."""
+    """The current content version of public pages: from this worker's watcher when
+    it has one, else in one query."""
     watcher = _watcher()
     if watcher is not None:
         version = watcher.current()
         if version is not None:
             return version
-    # A prebuilt statement, and on PostgreSQL outside any transaction (autocommit),
-    # so a read costs no BEGIN or ROLLBACK. SQLite keeps the session's connection:
-    # its transactions are managed by hand (storefront/database.py), which a switch
-    # to autocommit would undo.
-    params = {"now": utcnow()}
-    if db.engine.dialect.name != "postgresql":
-        return tuple(db.session.connection().execute(_version_statement(), params).one())
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        return tuple(conn.execute(_version_statement(), params).one())
+    return _read_versions(frozenset())[0]
 
 
 class _VersionWatcher:
     """This worker's content version, kept current by PostgreSQL notifications.
 
-    A thread LISTENs on CHANNEL with its own connection and re-reads the version
-    after every notification, and every `recheck` seconds for what changes with
-    the clock alone (a scheduled article coming out). `current()` is None
-    whenever the version may be behind, or has not been re-read for a while (a
-    stuck connection); callers then read the version themselves.
+    A thread LISTENs on CHANNEL with its own connection. A notification without
+    payload (a content edit) makes it re-read the version; one naming a variant
+    drops the cached pages that showed that variant's stock. It also re-reads the
+    version every `recheck` seconds for what changes with the clock alone (a
+    scheduled article coming out). `current()` is None whenever the version may
+    be behind, or has not been re-read for a while (a stuck connection); callers
+    then read the versions themselves. Each time it starts listening, it reads
+    every variant's change count once and drops the pages whose stock changed
+    while nobody listened.
     """
 
-    def __init__(self, engine, recheck):
-        self.engine, self.recheck = engine, recheck
+    def __init__(self, engine, recheck, stores):
+        self.engine, self.recheck, self.stores = engine, recheck, stores
         self.pid = os.getpid()
         self._state = (None, 0.0)  # (version, monotonic time it was read), swapped whole
         self._generation = 0  # bumped by every invalidation
@@ -234,11 +292,16 @@ class _VersionWatcher:
             try:
                 with self._connect() as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
+                    # Changes made while nobody listened are not known one by one.
+                    changes = dict(connection.execute(
+                        "SELECT variant_id, changes FROM stock_level").fetchall())
+                    for store in self.stores:
+                        store.keep_current(changes)
                     backoff = 0.5
                     self._watch(connection)
             except Exception:  # any failure: fall back to reading per request, retry
                 log.warning("page cache lost its change notifications; reading the "
-                            "content version per request until they are back", exc_info=True)
+                            "versions per request until they are back", exc_info=True)
             self.invalidate()
             self._stopping.wait(backoff)
             backoff = min(backoff * 2, 30)
@@ -257,9 +320,13 @@ class _VersionWatcher:
                     self._state = (version, monotonic())
                 due = monotonic() + self.recheck
             # Wake at least once a second to notice stop().
-            for _notification in connection.notifies(timeout=min(self.recheck, 1.0),
-                                                     stop_after=1):
-                self.invalidate()
+            for notification in connection.notifies(timeout=min(self.recheck, 1.0),
+                                                    stop_after=1):
+                if notification.payload.isdigit():
+                    for store in self.stores:
+                        store.forget_stock((int(notification.payload),))
+                else:
+                    self.invalidate()
 
 
 _watcher_lock = Lock()
@@ -277,7 +344,8 @@ def _watcher():
         watcher = app.extensions.get("page_cache_watcher")
         if watcher is None or watcher.pid != os.getpid():
             watcher = app.extensions["page_cache_watcher"] = _VersionWatcher(
-                db.engine, app.config.get("PAGE_CACHE_RECHECK_SECONDS", 1.0))
+                db.engine, app.config.get("PAGE_CACHE_RECHECK_SECONDS", 1.0),
+                (app.extensions["page_cache"], app.extensions["page_cache_ready"]))
         return watcher
 
 
@@ -289,10 +357,22 @@ def stop_watcher(app):
 
 
 class _Store:
-    """A small thread-safe LRU of rendered pages."""
+    """A small thread-safe LRU of rendered pages, indexed by the variants they showed.
+
+    `forget_stock` drops the pages that showed a variant (and those that depend on
+    every variant's stock) at the cost of a few dict operations per page dropped. A
+    page rendered while its stock changed is not stored: `put` takes the `tick`
+    read before the page was rendered and refuses if one of its variants was
+    forgotten since.
+    """
 
     def __init__(self, size):
         self.size, self.items, self.lock = size, OrderedDict(), Lock()
+        self.deps = {}  # key -> frozenset of variant ids, or None for every variant
+        self.by_variant = {}  # variant id -> keys of the pages that showed it
+        self.every_variant = set()  # keys of pages that depend on all stock
+        self.forgotten_at = {}  # variant id -> tick it was last forgotten
+        self.tick = self.any_stock_at = self.listen_at = 0
 
     def get(self, key):
         with self.lock:
@@ -301,12 +381,64 @@ class _Store:
                 self.items.move_to_end(key)
             return item
 
-    def put(self, key, value):
+    def put(self, key, value, variants, since):
+        """Store a page that showed `variants` (None: every variant), rendered from
+        `since`; returns whether it was stored."""
         with self.lock:
+            if self.any_stock_at > since and (
+                    variants is None or any(self.forgotten_at.get(v, 0) > since
+                                            for v in variants)):
+                return False
+            self._remove(key)
             self.items[key] = value
-            self.items.move_to_end(key)
+            self.deps[key] = variants
+            if variants is None:
+                self.every_variant.add(key)
+            else:
+                for variant_id in variants:
+                    self.by_variant.setdefault(variant_id, set()).add(key)
             while len(self.items) > self.size:
-                self.items.popitem(last=False)
+                self._remove(next(iter(self.items)))
+            return True
+
+    def forget_stock(self, variant_ids):
+        with self.lock:
+            self.tick += 1
+            self.any_stock_at = self.tick
+            keys = set(self.every_variant)
+            for variant_id in variant_ids:
+                self.forgotten_at[variant_id] = self.tick
+                keys.update(self.by_variant.pop(variant_id, ()))
+            for key in keys:
+                self._remove(key)
+
+    def keep_current(self, changes):
+        """Keep only the pages whose stock is unchanged, given every variant's change
+        count, read once the watcher listens. A page whose rendering began before
+        must be checked the same way before it is stored (`listen_at`)."""
+        with self.lock:
+            self.tick += 1
+            self.listen_at = self.tick
+            total = sum(changes.values())
+            for key, item in list(self.items.items()):
+                variants = self.deps[key]
+                now = total if variants is None else sum(changes.get(v, 0) for v in variants)
+                if now != item.stock:
+                    self._remove(key)
+
+    def _remove(self, key):
+        if self.items.pop(key, None) is None:
+            return
+        variants = self.deps.pop(key)
+        if variants is None:
+            self.every_variant.discard(key)
+            return
+        for variant_id in variants:
+            keys = self.by_variant.get(variant_id)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self.by_variant[variant_id]
 
 
 def hole(name):
@@ -345,43 +477,79 @@ def _cacheable_request():
             and not current_user.is_authenticated)
 
 
+class _Page(NamedTuple):
+    version: tuple  # the content version it was rendered at
+    parts: list  # text, hole name, text, ...
+    mimetype: str
+    variants: frozenset | None  # whose stock it showed; None: every variant's
+    stock: int  # their stock version (sum of change counts) as it showed them
+
+
+def _current(item):
+    """The content version now, and whether `item` (or None) is still current."""
+    watcher = _watcher()
+    version = watcher.current() if watcher is not None else None
+    if version is not None:
+        # The watcher drops pages whose stock changed: a stored page is current.
+        return version, item is not None and item.version == version
+    version, stock = _read_versions(item.variants if item is not None else frozenset())
+    return version, item is not None and item.version == version and item.stock == stock
+
+
+def _unchanged_since_listening(store, since, item):
+    """Whether `item` may go into `store`. Read while the watcher began to listen, a
+    change in between was not notified: it goes in only if its stock is still as it
+    showed (one query, only then)."""
+    return store.listen_at <= since or _read_versions(item.variants)[1] == item.stock
+
+
+def _render(view, args, kwargs):
+    g.page_holes, g.page_reads = True, _Reads()
+    try:
+        return current_app.make_response(view(*args, **kwargs)), g.page_reads
+    finally:
+        g.page_holes, g.page_reads = False, None
+
+
 def cached_page(view):
-    """Serve a public GET view from the page cache while the content version is unchanged."""
+    """Serve a public GET view from the page cache while what it showed is unchanged."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         if not _cacheable_request():
             return view(*args, **kwargs)
-        store = current_app.extensions["page_cache"]
+        store, ready = current_app.extensions["page_cache"], current_app.extensions[
+            "page_cache_ready"]
         key = _key(request.environ)
-        version = content_version()
-        etag = hashlib.blake2b(repr((key, version)).encode(), digest_size=12).hexdigest()
-        fresh_visitor = not session  # no cart, flashes or token to personalise
-        if fresh_visitor and etag in request.if_none_match:
-            return "", 304, {"ETag": f'"{etag}"', "Cache-Control": "no-cache"}
+        # Read before anything else: a stock change after this keeps the page out.
+        since, ready_since = store.tick, ready.tick
         item = store.get(key)
-        if item is None or item[0] != version:
-            g.page_holes = True
-            try:
-                response = current_app.make_response(view(*args, **kwargs))
-            finally:
-                g.page_holes = False
+        version, valid = _current(item)
+        if not valid:
+            response, reads = _render(view, args, kwargs)
             if response.status_code != 200 or response.direct_passthrough:
                 return response
             body = response.get_data(as_text=True)
             token = g.get("csrf_token")  # Flask-WTF keeps the token it rendered here
             if token:
                 body = body.replace(token, HOLE.format("csrf"))
-            item = (version, body.split(HOLE_MARK), response.mimetype)
-            store.put(key, item)
-        response = current_app.response_class(_fill(item[1]), mimetype=item[2])
+            item = _Page(version, body.split(HOLE_MARK), response.mimetype, *reads.stock())
+            if _unchanged_since_listening(store, since, item):
+                store.put(key, item, item.variants, since)
+        etag = hashlib.blake2b(repr((key, item.version, item.stock)).encode(),
+                               digest_size=12).hexdigest()
+        if not session and etag in request.if_none_match:  # nothing to personalise
+            return "", 304, {"ETag": f'"{etag}"', "Cache-Control": "no-cache"}
+        response = current_app.response_class(_fill(item.parts), mimetype=item.mimetype)
         response.headers["ETag"] = f'"{etag}"'
         response.headers["Cache-Control"] = "no-cache"
-        if _cookie_less(request.environ) and "page_cache_watcher" in current_app.extensions:
+        if (_cookie_less(request.environ) and "page_cache_watcher" in current_app.extensions
+                and _unchanged_since_listening(ready, ready_since, item)):
             # What every visitor without cookies gets: keep it ready (ReadyPages, which
             # answers only while a watcher vouches for the version).
-            current_app.extensions["page_cache_ready"].put(key, _Ready(
-                version, _ready_body(item[1]), response.content_type, etag))
+            ready.put(key, _Ready(item.version, _ready_body(item.parts),
+                                  response.content_type, etag, item.stock),
+                      item.variants, ready_since)
         return response
 
     wrapper.page_cached = True
@@ -404,6 +572,7 @@ class _Ready(NamedTuple):
     body: bytes | tuple  # the page, or the text around its CSRF tokens
     content_type: str
     etag: str
+    stock: int  # as _Page.stock
 
 
 def _ready_body(parts):
@@ -426,8 +595,9 @@ class ReadyPages:
     with the ready page of that URL, while this worker's watcher vouches that its
     content version is current.
 
-    Such a visitor gets exactly what Flask would send (the same body, security
-    headers, request id, ETag and 304, access log line) without the cost of the
+    Such a visitor gets exactly what Flask would send (the same body, ETag and
+    304; the request id, security headers and access log line from
+    `responses.finish`, Flask's one after_request hook) without the cost of the
     request hooks (login, limiter, ...). A page with a form needs a CSRF token
     of the visitor's own: it is made by Flask-WTF in a bare request context and
     sent with its session cookie, as Flask would. Anything else goes through
@@ -450,10 +620,8 @@ class ReadyPages:
 
     def _answer(self, ready, environ, start_response):
         started = perf_counter()
-        request_id = errors.request_id(environ.get("HTTP_X_REQUEST_ID", ""))
         headers = [("ETag", f'"{ready.etag}"'), ("Cache-Control", "no-cache"),
-                   ("Vary", "Cookie"), ("X-Request-ID", request_id),
-                   *security.secure_headers(environ["wsgi.url_scheme"] == "https")]
+                   ("Vary", "Cookie")]
         if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains(ready.etag):
             status, body = 304, b""
         else:
@@ -463,10 +631,12 @@ class ReadyPages:
                 headers += session_headers
             headers += [("Content-Type", ready.content_type),
                         ("Content-Length", str(len(body)))]
+        # What Flask's after_request hook adds and logs, by the same function.
+        responses.finish(headers, is_secure=environ["wsgi.url_scheme"] == "https",
+                         request_id=errors.request_id(environ.get("HTTP_X_REQUEST_ID", "")),
+                         method="GET", path=environ.get("PATH_INFO", ""), status=status,
+                         started=started, log=not self.app.testing)
         start_response("200 OK" if status == 200 else "304 NOT MODIFIED", headers)
-        if not self.app.testing:
-            logs.log_access("GET", environ.get("PATH_INFO", ""), status,
-                            round((perf_counter() - started) * 1000, 1), request_id)
         return [body]
 
     def _with_token(self, segments, environ):
@@ -505,3 +675,7 @@ def init_app(app):
         "flashes": ("partials/flashes.html", ("_flashes",)),
     })
     app.jinja_env.globals["hole"] = hole
+    signals.before_commit(signals.content_changed, _bump_content_version)
+    signals.content_changed.connect(_after_content_change)
+    signals.stock_changed.connect(_after_stock_change)
+    signals.stock_read.connect(_record_stock_read)

@@ -1,6 +1,5 @@
 """Secure defaults on every response: CSP, framing, sniffing, referrer, HSTS; proxy awareness."""
 
-from flask import request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # No inline script or style anywhere in the templates, so none is allowed.
@@ -34,17 +33,6 @@ SECURE_HTTPS_HEADERS = (
 def secure_headers(is_secure):
     """The headers every response carries (HSTS only over HTTPS)."""
     return SECURE_HTTPS_HEADERS if is_secure else SECURE_HEADERS
-
-
-def init_app(app):
-    @app.after_request
-    def security_headers(response):
-        # Each header is added unless the view set its own (one pass over the headers).
-        headers = response.headers
-        present = {name.lower() for name, _ in headers}
-        headers.extend([(name, value) for name, value in secure_headers(request.is_secure)
-                        if name.lower() not in present])
-        return response
 
 
 def trust_proxies(app):

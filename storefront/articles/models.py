@@ -21,8 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models import UTCDateTime, created_at_column, utcnow
-from ..pagecache import NOW, version_part
-from ..pagecache import track as track_content
+from ..signals import announce_edits
 
 COMMENT_STATUSES = {
     "pending": "Waiting for approval",
@@ -174,11 +173,11 @@ class ArticleClick(db.Model):
     created_at = created_at_column()
 
 
-track_content("articles", Article, ArticleTag, ArticleProduct, ArticleMention, Comment)
+announce_edits("articles", Article, ArticleTag, ArticleProduct, ArticleMention, Comment)
 
 
-@version_part
-def published_articles():
-    """Scheduled articles appear when their time comes, with no write: count what is out."""
+def published_by(now):
+    """How many articles are out at `now`, as a scalar subquery: scheduled articles
+    appear when their time comes, with no write, so cached pages count them."""
     return (select(func.count()).select_from(Article)
-            .where(Article.publish_at <= NOW).scalar_subquery())
+            .where(Article.publish_at <= now).scalar_subquery())

@@ -14,11 +14,14 @@ from flask import (
 
 from ..extensions import limiter
 from ..inputs import page_number
-from ..pagecache import cached_page
+from ..pagecache import NOW, cached_page, version_part
 from . import service
 from .forms import CommentForm
+from .models import published_by
 
 bp = Blueprint("articles", __name__)
+# Cached pages list the articles that are out: one coming out on schedule renews them.
+version_part(lambda: published_by(NOW))
 
 # The key the checkout reads to record which article an order came from.
 SOURCE_ARTICLE_KEY = "source_article_id"

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models import created_at_column
-from ..pagecache import track as track_content
+from ..signals import announce_edits
 
 CATEGORIES = {
     "everyday": "Everyday shoes",
@@ -190,4 +190,4 @@ Index("ix_product_search", search_document(Product.__table__),
       postgresql_using="gin").ddl_if(dialect="postgresql")
 
 
-track_content("catalogue", Product, ProductImage, Variant, Feature, Tag, Size, Width, Colour)
+announce_edits("catalogue", Product, ProductImage, Variant, Feature, Tag, Size, Width, Colour)

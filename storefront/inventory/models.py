@@ -14,14 +14,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    func,
-    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from ..models import UTCDateTime, created_at_column
-from ..pagecache import notify_on_change, version_part
 
 
 class StockLevel(db.Model):
@@ -40,6 +37,9 @@ class StockLevel(db.Model):
     on_hand: Mapped[int] = mapped_column(Integer, default=0)
     reserved: Mapped[int] = mapped_column(Integer, default=0)
     committed: Mapped[int] = mapped_column(Integer, default=0)
+    # How many times the counters changed: a page that showed this variant's stock
+    # is current while it is unchanged (storefront/pagecache.py).
+    changes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def available(self):
@@ -88,12 +88,3 @@ class StockMovement(db.Model):
     @property
     def available_after(self):
         return self.on_hand_after - self.reserved_after - self.committed_after
-
-
-notify_on_change(StockMovement.__table__)
-
-
-@version_part
-def stock_version():
-    """Every stock change appends a ledger row, so the newest id versions all stock."""
-    return select(func.coalesce(func.max(StockMovement.id), 0)).scalar_subquery()

@@ -17,7 +17,7 @@ from ..database import transactional
 from ..exceptions import DomainError
 from ..extensions import db
 from ..models import utcnow
-from ..pagecache import content_changed
+from ..signals import became_available, send, stock_changed, stock_read
 from .models import StockHold, StockLevel, StockMovement
 
 STAFF_REASONS = {
@@ -226,6 +226,7 @@ def _guarded_update(extra_where=None):
             on_hand=_level.c.on_hand + on_hand,
             reserved=_level.c.reserved + reserved,
             committed=_level.c.committed + committed,
+            changes=_level.c.changes + 1,
         )
         .returning(_level.c.variant_id, _level.c.on_hand, _level.c.reserved,
                    _level.c.committed)
@@ -292,38 +293,25 @@ _INSERT_HOLD = insert(_hold)
 
 
 def _execute(statement, params):
-    """Run a prebuilt Core statement on the session's connection, inside its transaction.
-
-    Every use is part of a stock change, which public pages show: the page cache
-    is told, so the next request after the commit sees the change.
-    """
-    content_changed(db.session)
+    """Run a prebuilt Core statement on the session's connection, inside its transaction."""
     return db.session.connection().execute(statement, params)
 
 
-# -- after-change hooks -------------------------------------------------------------
+# -- announcing changes -------------------------------------------------------------
 #
-# Packages above inventory (back-in-stock notices) need to know when a variant
-# becomes available again, whatever caused it; inventory must not import them,
-# so they register a callback here. The hot path pays one comparison.
-
-_on_available = []
-
-
-def on_available(callback):
-    """Call `callback(variant_id, available_before, available_after)` inside the changing
-    transaction whenever a variant's available units go from 0 to more than 0."""
-    _on_available.append(callback)
-    return callback
-
+# Packages above inventory (the page cache, back-in-stock notices) react to stock
+# changes through signals (storefront/signals.py), delivered when the transaction
+# commits; inventory imports none of them. The hot path pays one list append.
 
 def _announce(levels, available_delta):
-    if _on_available and available_delta > 0:
+    """Send stock_changed for a changed variant, and became_available when its
+    available units went from 0 to more than 0."""
+    variant_ids = [levels.variant_id]
+    send(stock_changed, variant_ids=variant_ids)
+    if available_delta > 0:
         after = levels.on_hand - levels.reserved - levels.committed
-        before = after - available_delta
-        if before <= 0 < after:
-            for callback in _on_available:
-                callback(levels.variant_id, max(before, 0), after)
+        if after - available_delta <= 0 < after:
+            send(became_available, variant_ids=variant_ids)
     return levels
 
 
@@ -419,6 +407,8 @@ def levels(variant_ids):
     if not ids:
         return {}
     rows = db.session.execute(select(_level).where(_level.c.variant_id.in_(ids))).all()
+    if stock_read.receivers:
+        stock_read.send(None, versions={r.variant_id: r.changes for r in rows})
     return {r.variant_id: Levels(r.variant_id, r.on_hand, r.reserved, r.committed) for r in rows}
 
 
@@ -476,7 +466,7 @@ def _reserve(variant_id, quantity, reference, expires_at, actor, now):
             }).first()
             if row is None:
                 return None, False
-            return Levels(variant_id, *row[:3]), row.has_expired_holds
+            return _announce(Levels(variant_id, *row[:3]), -quantity), row.has_expired_holds
         levels = _apply(variant_id, "hold", reserved=quantity, actor=actor,
                         reference=reference)
         if levels is None:
@@ -768,6 +758,8 @@ def reconcile():
 
 def in_stock_variant_ids():
     """A subquery of variant ids with at least one available unit, for catalogue filters."""
+    if stock_read.receivers:
+        stock_read.send(None, versions=None)  # what it selects depends on every variant
     return select(_level.c.variant_id).where(
         _level.c.on_hand - _level.c.reserved - _level.c.committed > 0
     )

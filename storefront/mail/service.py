@@ -20,6 +20,7 @@ from flask import current_app, render_template
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import signals
 from ..database import transactional
 from ..exceptions import DomainError
 from ..extensions import db
@@ -111,11 +112,12 @@ def render(template, **context):
 def queue(kind, to, subject, *, template=None, context=None, dedupe_key=None, headers=None):
     """Add one message to the caller's transaction (no commit); returns the outbox row.
 
-    Must run inside a @transactional use case, so the message is committed
-    with the event that causes it or not at all. With `dedupe_key`, a second
-    call for the same key returns the message already queued.
+    Must run inside a @transactional use case, or in a subscriber that runs in
+    the commit of the change it reports (`signals.before_commit`), so the
+    message is committed with the event that causes it or not at all. With
+    `dedupe_key`, a second call for the same key returns the message already queued.
     """
-    if not db.session.info.get("in_transaction"):
+    if not (db.session.info.get("in_transaction") or signals.committing(db.session)):
         raise RuntimeError("mail.queue() must be called inside a @transactional use case, "
                            "so the message commits with its event")
     recipients = _recipients(to)

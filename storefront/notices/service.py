@@ -2,20 +2,22 @@
 
 Notices go out from the transaction that makes a variant available again,
 whatever made it so (a delivery, a count, an import, a released hold, a
-cancelled order): inventory calls `on_available` when a variant's available
-units go from 0 to more, and the notices are queued just before that
-transaction commits, if the variant still has stock then. Each request is
-claimed by a conditional UPDATE (`notified_at IS NULL`), so concurrent
-transactions cannot notify the same shopper twice.
+cancelled order): inventory sends `signals.became_available` when a variant's
+available units go from 0 to more, and `init_app` subscribes to it *before the
+commit* (`signals.before_commit`), so the notices are queued in the outbox in
+that same transaction, if the variant still has stock then (a hold taken later
+in the transaction may have used it up). They commit with the stock change or
+roll back with it. Each request is claimed by a conditional UPDATE
+(`notified_at IS NULL`), so concurrent transactions cannot notify the same
+shopper twice; `flask notices send` catches up on anything else.
 """
 
 import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from ..catalogue import service as catalogue
 from ..catalogue.models import Product, Variant
@@ -27,10 +29,10 @@ from ..inventory import service as inventory
 from ..links import absolute_url
 from ..mail import service as mail
 from ..models import utcnow
+from ..signals import became_available, before_commit
 from .models import BackInStockRequest
 
 _EMAIL = re.compile(r"^[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+\.[^@\s<>,;:\"()\[\]\\]+$")
-_PENDING = "back_in_stock_pending"
 _request = BackInStockRequest.__table__
 
 
@@ -260,36 +262,16 @@ def notify_waiting(variant_id):
     return len(claimed)
 
 
-@inventory.on_available
-def _remember(variant_id, _before, _after):
-    # Noted now, sent at commit: a hold taken later in the same transaction
-    # (an expired hold released, then the units held again) must not announce
-    # stock that is already gone.
-    db.session.info.setdefault(_PENDING, set()).add(variant_id)
-
-
-@event.listens_for(Session, "before_commit")
-def _notify_before_commit(session):
-    pending = session.info.pop(_PENDING, None)
-    if not pending:
-        return
-    stock = inventory.levels(pending)
-    back = sorted(vid for vid in pending if vid in stock and stock[vid].available > 0)
-    if not back:
-        return
-    # mail.queue insists on running in a use case; a bare commit() is one too.
-    outer = session.info.get("in_transaction")
-    session.info["in_transaction"] = True
-    try:
-        for variant_id in back:
+def _notify_back_in_stock(_sender, variant_ids):
+    """In the commit of the transaction that made these variants available again."""
+    stock = inventory.levels(variant_ids)
+    for variant_id in sorted(variant_ids):
+        if variant_id in stock and stock[variant_id].available > 0:
             notify_waiting(variant_id)
-    finally:
-        session.info["in_transaction"] = outer
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session):
-    session.info.pop(_PENDING, None)
+def init_app(app):
+    before_commit(became_available, _notify_back_in_stock)
 
 
 def variants_due():
