@@ -233,12 +233,14 @@ class _Isolation:
     Any other connection taken from the pool, and any session made in another thread,
     breaks that isolation: both fail the test, with what to do instead."""
 
-    connection = None  # the running isolated test's
+    current = None  # the running isolated test's
+    connection = None
 
     def __init__(self, app):
         self.engine = db.engine
         self.thread = threading.get_ident()
         self.problems = []
+        _Isolation.current = self
         self.connection = _Isolation.connection = self.engine.connect()
         self.transaction = self.connection.begin()  # SQLite: BEGIN IMMEDIATE (database.py)
         _lend(self.connection)
@@ -271,7 +273,7 @@ class _Isolation:
         _unlend(self.connection)
         self.transaction.rollback()
         self.connection.close()
-        _Isolation.connection = None
+        _Isolation.current = _Isolation.connection = None
         if self.problems:
             raise self.problems[0]
 
