@@ -31,6 +31,7 @@ def test_unknown_page_is_a_readable_404_with_request_id(client):
     assert response.headers["X-Request-ID"] in body
 
 
+@pytest.mark.fresh_app
 def test_unexpected_error_is_a_500_page_with_request_id(app, client):
     @app.get("/boom")
     def boom():

@@ -150,6 +150,7 @@ def available(client, slug):
     return client.get(f"/products/{slug}.json").get_json()["variants"][0]["available"]
 
 
+@pytest.mark.real_commits  # the watcher reads what is committed
 def test_with_the_watcher_a_cached_page_costs_no_query(client, make_product, count_queries,
                                                        listening):
     product = make_product([9])
@@ -161,6 +162,7 @@ def test_with_the_watcher_a_cached_page_costs_no_query(client, make_product, cou
     assert queries == []
 
 
+@pytest.mark.real_commits  # the watcher reads what is committed
 def test_a_change_in_this_process_shows_on_the_next_request(client, make_product, listening):
     product = make_product([9])
     assert available(client, product.slug) == 9
@@ -179,6 +181,7 @@ def test_a_change_in_this_process_shows_on_the_next_request(client, make_product
     assert "Renamed Walker" in body(client.get("/products"))
 
 
+@pytest.mark.real_commits  # the watcher reads what is committed
 @pytest.mark.recheck(60)
 def test_a_change_on_another_server_arrives_by_notification(client, make_product, listening,
                                                             other_worker):
@@ -196,6 +199,7 @@ def test_a_change_on_another_server_arrives_by_notification(client, make_product
     assert available(client, product.slug) == 12
 
 
+@pytest.mark.real_commits  # the watcher reads what is committed
 def test_a_lost_notification_connection_falls_back_to_reading_per_request(
         app, client, make_product, listening, other_worker):
     product = make_product([9])
@@ -218,6 +222,7 @@ def test_a_lost_notification_connection_falls_back_to_reading_per_request(
     assert wait_until(lambda: available(client, product.slug) == 2)
 
 
+@pytest.mark.real_commits  # the watcher reads what is committed
 def test_a_scheduled_article_comes_out_on_time_without_any_write(client, listening):
     from storefront.articles import service
 
@@ -258,6 +263,7 @@ def ready(app, url, **headers):
     return app.test_client(use_cookies=False).get(url, headers=headers)
 
 
+@pytest.mark.real_commits  # the watcher reads what is committed
 def test_a_visitor_without_cookies_gets_the_ready_page_unchanged(
         app, make_product, listening, flask_requests, count_queries):
     product = make_product([9, 4])  # options to choose first: no form on the page yet
@@ -280,6 +286,7 @@ def test_a_visitor_without_cookies_gets_the_ready_page_unchanged(
     assert len(flask_requests) == 1
 
 
+@pytest.mark.real_commits  # the watcher reads what is committed
 def test_ready_pages_are_never_stale(app, make_product, listening, flask_requests,
                                      other_worker):
     product = make_product([9])
@@ -293,6 +300,7 @@ def test_ready_pages_are_never_stale(app, make_product, listening, flask_request
     assert wait_until(lambda: ready(app, url).get_json()["variants"][0]["available"] == 4)
 
 
+@pytest.mark.real_commits  # the watcher reads what is committed
 def test_a_page_with_a_form_gets_each_visitor_a_token_that_works(app, make_product, listening,
                                                                   flask_requests):
     product = make_product([9, 4])
@@ -315,6 +323,7 @@ def test_a_page_with_a_form_gets_each_visitor_a_token_that_works(app, make_produ
     assert tokens[0] != tokens[1]
 
 
+@pytest.mark.real_commits  # the watcher reads what is committed
 def test_visitors_with_cookies_go_through_flask(app, client, make_product, listening,
                                                 flask_requests):
     product = make_product([9, 4])

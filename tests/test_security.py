@@ -3,6 +3,7 @@
 import json
 import logging
 
+import pytest
 from sqlalchemy.exc import OperationalError
 
 from storefront.logs import JsonFormatter
@@ -35,6 +36,7 @@ def test_oversized_request_is_413(client):
     assert response.status_code == 413
 
 
+@pytest.mark.fresh_app
 def test_database_outage_is_a_clear_503_page(app, client):
     @app.get("/needs-db")
     def needs_db():

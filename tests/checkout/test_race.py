@@ -11,6 +11,9 @@ from storefront.inventory import service as inventory
 from tests.checkout.conftest import fill_cart, pick
 from tests.conftest import ShopClient
 
+# Fifty shoppers, each on a thread and a connection of its own.
+pytestmark = pytest.mark.real_commits
+
 SHOPPERS = 50
 UNITS = 6
 

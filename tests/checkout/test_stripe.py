@@ -140,6 +140,7 @@ def test_a_duplicate_delivery_changes_nothing(client, fake_stripe, make_product)
     assert db.session.scalar(select(func.count()).select_from(WebhookEvent)) == 1
 
 
+@pytest.mark.real_commits
 def test_concurrent_deliveries_of_one_event_take_the_stock_once(app, fake_stripe,
                                                                 make_product):
     variant = make_product([5]).variants[0]
@@ -249,6 +250,7 @@ def test_paid_after_the_hold_expired_takes_fresh_stock_when_there(client, fake_s
     assert inventory.reconcile() == []
 
 
+@pytest.mark.real_commits
 def test_paid_after_expiry_without_stock_is_refunded_and_flagged(app, client, fake_stripe,
                                                                   make_product):
     variant = make_product([1], price=11000).variants[0]

@@ -15,6 +15,9 @@ from storefront.checkout.models import Order
 from storefront.extensions import db
 from tests.conftest import base_config
 
+# pg_dump reads what is committed.
+pytestmark = pytest.mark.real_commits
+
 JSON = {"Accept": "application/json"}
 
 

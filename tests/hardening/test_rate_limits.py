@@ -55,6 +55,7 @@ class Worker:
         self.process.wait(timeout=30)
 
 
+@pytest.mark.real_commits
 def test_limits_hold_across_two_app_instances_sharing_redis(app, backend, make_product,
                                                             redis_prefix, monkeypatch):
     if backend != "sqlite":

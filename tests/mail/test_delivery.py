@@ -68,6 +68,7 @@ def test_a_pass_delivers_each_message_with_its_stored_message_id(app, smtp_serve
     assert len(smtp_server.handler.messages) == 3
 
 
+@pytest.mark.real_commits
 def test_two_senders_at_once_deliver_each_message_exactly_once(app, smtp_server, queued):
     ids = queued(40)
     smtp_server.handler.delay = 0.002
@@ -94,6 +95,7 @@ def test_two_senders_at_once_deliver_each_message_exactly_once(app, smtp_server,
     assert {r.status for r in rows()} == {"sent"}
 
 
+@pytest.mark.real_commits
 def test_two_sender_processes_deliver_each_message_exactly_once(app, smtp_server, queued,
                                                                  database_url, tmp_path):
     queued(30)
@@ -294,6 +296,7 @@ def test_retry_needs_ids_or_all_failed(app, runner):
     assert result.exit_code == 2 and "--all-failed" in result.output
 
 
+@pytest.mark.real_commits
 def test_send_loop_delivers_new_messages_and_stops_cleanly_on_sigterm(app, smtp_server, queued,
                                                                       database_url):
     queued(1)

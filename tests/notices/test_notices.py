@@ -239,6 +239,7 @@ def test_staff_list_is_for_warehouse_and_admin(client, login_as):
     assert client.get("/staff/notices").status_code == 403
 
 
+@pytest.mark.real_commits  # restocks race on connections of their own
 def test_concurrent_restocks_notify_once(client, make_product, shop, backend):  # noqa: F811
     if backend != "postgresql":
         pytest.skip("real concurrent connections need PostgreSQL")
