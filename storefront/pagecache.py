@@ -401,6 +401,14 @@ class _Store:
                 self._remove(next(iter(self.items)))
             return True
 
+    def clear(self):
+        """Forget every page (a rebuilt database starts its change counts again)."""
+        with self.lock:
+            self.items.clear()
+            self.deps.clear()
+            self.by_variant.clear()
+            self.every_variant.clear()
+
     def forget_stock(self, variant_ids):
         with self.lock:
             self.tick += 1
