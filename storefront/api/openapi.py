@@ -38,6 +38,8 @@ def document(public_url):
     sku = {"name": "sku", "in": "path", "required": True, "schema": {"type": "string"},
            "description": "The variant's SKU, e.g. SF-WALK-8-W-NAVY."}
     auth_errors = {
+        "400": _error_response("The request itself is unreadable: NUL characters, or JSON "
+                               "nested too deeply."),
         "401": _error_response("No token, or an unknown or revoked one."),
         "403": _error_response("The token's account may not manage stock (e.g. marketing)."),
         "404": _error_response("No variant has this SKU."),

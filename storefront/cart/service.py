@@ -17,7 +17,7 @@ from flask import current_app
 
 from ..catalogue import service as catalogue
 from ..exceptions import DomainError
-from ..inputs import parse_id
+from ..inputs import parse_id, parse_int
 from ..inventory import service as inventory
 
 # A signed cookie holds about 4 KB; this many lines fit with room to spare.
@@ -267,18 +267,8 @@ def parse_quantity(raw, *, allow_zero=False):
     """A whole number from 1 (or 0, for updates) to the line cap; raises InvalidCartQuantity."""
     cap = line_cap()
     lowest = 0 if allow_zero else 1
-    if isinstance(raw, bool):
-        raw = None
-    if isinstance(raw, int):
-        quantity = raw
-    else:
-        text = str(raw).strip() if raw is not None else ""
-        if not text.lstrip("-").isdigit() or len(text) > 6:
-            raise InvalidCartQuantity(
-                f"Quantity must be a whole number from {lowest} to {cap}."
-            )
-        quantity = int(text)
-    if not lowest <= quantity <= cap:
+    quantity = parse_int(raw, minimum=lowest, maximum=cap)
+    if quantity is None:
         raise InvalidCartQuantity(f"Quantity must be a whole number from {lowest} to {cap}.")
     return quantity
 
