@@ -209,15 +209,13 @@ def load(raw):
         return cart
     cap = line_cap()
     for raw_key, value in raw.items():
-        try:
-            parts = [int(part) for part in str(raw_key).split(":")]
-        except (TypeError, ValueError):
+        parts = [parse_id(part) for part in str(raw_key).split(":")]
+        if None in parts or len(parts) > 2:
             continue
-        if len(parts) > 2:
-            continue
-        key = parts[0] if len(parts) == 1 else tuple(parts)
+        # A "pair" of one option on both feet is an ordinary line of one unit per pair.
+        key = parts[0] if len(parts) == 1 or parts[0] == parts[1] else tuple(parts)
         if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= cap:
-            cart[key] = value
+            cart[key] = min(cart.get(key, 0) + value, cap)
         if len(cart) >= MAX_LINES:
             break
     return cart
@@ -395,8 +393,11 @@ def add_pair(cart, left_id, right_id, quantity):
     """Add `quantity` mismatched pairs as one line; returns (new cart, message).
 
     Raises CartError (nothing changed) when the product does not allow it,
-    the colours differ, or either side is short.
+    the colours differ, or either side is short. The same option for both feet is
+    no mismatched pair: it is added as an ordinary line, one unit per pair.
     """
+    if left_id == right_id:
+        return add(cart, left_id, quantity)
     left, right, pairs = _sellable_pair(left_id, right_id)
     key = (left_id, right_id)
     already = cart.get(key, 0)
@@ -415,7 +416,7 @@ def add_pair(cart, left_id, right_id, quantity):
 
 def update(cart, variant_id, quantity, right_variant_id=None):
     """Set a line's quantity (0 removes it); returns (new cart, message). Raises CartError."""
-    if right_variant_id is not None:
+    if right_variant_id is not None and right_variant_id != variant_id:
         return _update_pair(cart, (variant_id, right_variant_id), quantity)
     if variant_id not in cart:
         raise NotInCart("That item is not in your cart any more.")
