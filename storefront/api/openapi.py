@@ -77,10 +77,12 @@ def document(public_url):
                     "summary": "Change on hand by a delta, with a reason",
                     "parameters": [sku, {
                         "name": "Idempotency-Key", "in": "header", "required": False,
-                        "schema": {"type": "string", "minLength": 1, "maxLength": 120},
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 120,
+                                   "pattern": "^[ -~]+$"},
                         "description": (
                             "Send the same key again (e.g. after a timeout) and the change "
-                            "is not applied twice; the reply has replayed=true."
+                            "is not applied twice; the reply has replayed=true. Printable "
+                            "ASCII only."
                         ),
                     }],
                     "requestBody": {"required": True, "content": {"application/json": {
