@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, has_request_context
 from werkzeug.routing import IntegerConverter
 
 from . import (
@@ -14,12 +14,12 @@ from . import (
 )
 from .config import ROOT, Config
 from .extensions import csrf, db, limiter, login_manager, migrate
-from .inputs import MAX_ID
+from .inputs import MAX_ID, ShopRequest
 
 
 def create_app(test_config=None):
     """Build the app from Config (the environment), overridden by `test_config`."""
-    app = Flask(
+    app = Shop(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -34,6 +34,10 @@ def create_app(test_config=None):
             "environment or in .env (make run writes one for development)."
         )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # A database error's message never carries the values a shopper or staff member
+    # sent (e-mail addresses, comments) into the logs, whatever else the options say.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "hide_parameters": True, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
 
     # Every <int:...> in a URL is an id, and ids are INTEGER columns: a larger
     # number is a 404, not an out-of-range error from the database.
@@ -46,8 +50,25 @@ def create_app(test_config=None):
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
+    security.guard_hosts(app)
     security.trust_proxies(app)
     return app
+
+
+class Shop(Flask):
+    """Flask, reading requests through the shop's input rules and building every
+    absolute URL on PUBLIC_URL (never on the Host header a client sent)."""
+
+    request_class = ShopRequest
+
+    def url_for(self, endpoint, *, _anchor=None, _method=None, _scheme=None,
+                _external=None, **values):
+        if not has_request_context() or not (_external or _scheme):
+            return super().url_for(endpoint, _anchor=_anchor, _method=_method,
+                                   _scheme=_scheme, _external=_external, **values)
+        path = super().url_for(endpoint, _anchor=_anchor, _method=_method, _external=False,
+                               **values)
+        return self.config["PUBLIC_URL"].rstrip("/") + path
 
 
 class DatabaseInteger(IntegerConverter):

@@ -41,6 +41,11 @@ class Config:
     # pooling): workers then read the page cache's content version per request.
     PAGE_CACHE_LISTEN = os.environ.get("PAGE_CACHE_LISTEN", "1") != "0"
 
+    # Host names the shop answers for, comma-separated; empty: PUBLIC_URL's host (plus
+    # localhost in development). Other Host headers get a 400.
+    TRUSTED_HOSTS = os.environ.get("TRUSTED_HOSTS", "")
+    # A staff session without a request for this long ends (the next page asks to log in).
+    STAFF_IDLE_MINUTES = _int("STAFF_IDLE_MINUTES", 30)
     TRUSTED_PROXY_COUNT = _int("TRUSTED_PROXY_COUNT", 0)
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     # Cookies travel only over HTTPS when the shop is served over HTTPS.

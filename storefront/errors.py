@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .exceptions import DomainError
+from .inputs import NUL_MESSAGE, has_nul
 
 log = logging.getLogger(__name__)
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -29,14 +30,46 @@ def wants_json():
         accept["application/json"] > accept["text/html"])
 
 
-def _error(status, title, message, code=None, extra=None):
+# Uploads read as text (stock files); images and other binary files may hold NUL bytes.
+_TEXT_UPLOAD = re.compile(r"\.(csv|tsv|txt|json)$", re.IGNORECASE)
+
+
+def request_has_nul():
+    """True when a NUL is anywhere in the request's text: path, query string (every value
+    of a repeated key), headers, form fields, uploaded text files or a JSON body."""
+    if "\x00" in request.path or any("\x00" in value for _, value in request.headers):
+        return True
+    sources = [request.args] if request.query_string else []
+    if request.method not in ("GET", "HEAD"):
+        sources.append(request.form)
+    for values in sources:
+        if any(has_nul(key) or has_nul(items) for key, items in values.lists()):
+            return True
+    if request.method not in ("GET", "HEAD"):
+        for upload in request.files.values():
+            if has_nul(upload.filename or "") or has_nul(upload.mimetype):
+                return True
+            if (upload.mimetype.startswith("text/")
+                    or _TEXT_UPLOAD.search(upload.filename or "")):
+                content = upload.stream.read()
+                upload.stream.seek(0)
+                if b"\x00" in content:
+                    return True
+        if request.is_json:
+            # Parsing checks it (storefront.inputs.ShopRequest); malformed JSON is left
+            # to the view, which answers it in its own words.
+            request.get_json(silent=True)
+    return False
+
+
+def _error(status, title, message, code=None, extra=None, headers=()):
     if wants_json():
         body = {"error": code or title.lower().replace(" ", "_"), "message": message,
                 "request_id": g.get("request_id")}
         body.update(extra or {})
-        return jsonify(body), status
+        return jsonify(body), status, headers
     return render_template("errors/error.html", status=status, title=title,
-                           message=message), status
+                           message=message), status, headers
 
 
 def init_app(app):
@@ -46,13 +79,10 @@ def init_app(app):
 
     @app.before_request
     def refuse_nul_characters():
-        # No text a person types contains NUL, and PostgreSQL text cannot store it.
-        sources = [request.args] if request.query_string else []
-        if request.method not in ("GET", "HEAD"):
-            sources.append(request.form)
-        for values in sources:
-            if any("\x00" in v for v in values.values()) or any("\x00" in k for k in values):
-                abort(400, "The request contains characters that are not allowed.")
+        # No text a person types contains NUL, and PostgreSQL text cannot store it: one
+        # look at every way text arrives, before any view or the database sees it.
+        if request_has_nul():
+            abort(400, NUL_MESSAGE)
 
     @app.errorhandler(DomainError)
     def domain_error(error):
@@ -77,7 +107,15 @@ def init_app(app):
             429: "Too many requests from your connection in a short time. "
                  "Please wait a minute, then try again.",
         }
-        return _error(error.code, error.name, messages.get(error.code, error.description))
+        # Werkzeug's own headers say what the client may do next (Allow on a 405,
+        # Retry-After, WWW-Authenticate); the body is ours.
+        headers = [(name, value) for name, value in error.get_headers()
+                   if name.lower() != "content-type"]
+        message = messages.get(error.code, error.description)
+        limit = getattr(error, "limit", None)  # a rate limit with words of its own
+        if error.code == 429 and getattr(limit, "error_message", None):
+            message = error.description
+        return _error(error.code, error.name, message, headers=headers)
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error):

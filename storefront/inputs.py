@@ -1,27 +1,145 @@
-"""Ids, page numbers and filters from URLs, forms and query strings: one rule for every page."""
+"""What the shop accepts from outside: one rule for every page, API call and file.
 
+Whole numbers are ASCII digits with at most one leading minus (never `²`, `٣` or
+`--1`); no text anywhere may hold a NUL character (PostgreSQL cannot store it and no
+person types it); JSON may nest only as deep as any honest client needs.
+"""
+
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
+from flask import Request
+from werkzeug.exceptions import BadRequest
+
 # Ids are INTEGER columns; a larger number from a URL or a form cannot be one.
 MAX_ID = 2**31 - 1
+# Longer digit strings are no count, price or id the shop has; refusing them early also
+# keeps int() away from numbers thousands of digits long.
+MAX_DIGITS = 18
+_WHOLE_NUMBER = re.compile(rf"-?[0-9]{{1,{MAX_DIGITS}}}", re.ASCII)
+
+# The deepest JSON the shop reads is two levels (an object holding a list); 32 leaves
+# room for any client and stays far below the parser's recursion limit.
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+NUL_MESSAGE = "The request contains characters that are not allowed."
+DEEP_JSON_MESSAGE = (f"The JSON in this request is nested more than {MAX_JSON_DEPTH} "
+                     "levels deep; send a flatter document.")
+
+
+def parse_int(raw, *, minimum=None, maximum=None):
+    """A whole number from form, query, JSON or file input, or None when it is not one.
+
+    Text must be ASCII digits with at most one leading minus (surrounding spaces are
+    ignored). From JSON, an int or a float with no fraction (2.0) counts, as in JSON
+    Schema; booleans never do. Outside [minimum, maximum] is None too.
+    """
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        value = raw
+    elif isinstance(raw, float):
+        if not raw.is_integer() or abs(raw) >= 10**MAX_DIGITS:
+            return None
+        value = int(raw)
+    elif isinstance(raw, str):
+        text = raw.strip()
+        if not _WHOLE_NUMBER.fullmatch(text):
+            return None
+        value = int(text)
+    else:
+        return None
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        return None
+    return value
 
 
 def parse_id(raw):
     """An id from form or JSON input, or None when the value cannot be one."""
-    text = str(raw).strip() if raw is not None and not isinstance(raw, bool) else ""
-    if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID:
-        return int(text)
-    return None
+    return parse_int(raw, minimum=0, maximum=MAX_ID)
+
+
+def parse_ids(values):
+    """Ids from repeated form values (ticked boxes); raises ValueError for one that is not
+    ASCII digits. Numbers beyond MAX_ID are dropped: no row has them, so nothing is chosen."""
+    ids = []
+    for raw in values:
+        text = str(raw).strip()
+        if not text or not text.isascii() or not text.isdigit():
+            raise ValueError(f"not an id: {text[:20]!r}")
+        if len(text) <= MAX_DIGITS and int(text) <= MAX_ID:
+            ids.append(int(text))
+    return ids
 
 
 def page_number(raw, last=10_000):
     """A page number from a query string: 1 for anything that is not one, at most `last`."""
-    try:
-        number = int(raw)
-    except (TypeError, ValueError):
+    number = parse_int(raw)
+    if number is None:
         return 1
     return min(max(number, 1), last)
+
+
+def has_nul(value):
+    """True when `value` (text, or JSON-shaped lists and dicts of it) holds a NUL."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(v) for v in value)
+    return False
+
+
+def json_depth(data):
+    """How deeply the JSON document `data` (bytes) nests, read without parsing it."""
+    # Cheap way out for the usual small document: it cannot nest deeper than its brackets.
+    if data.count(b"[") + data.count(b"{") <= MAX_JSON_DEPTH:
+        return 0
+    depth = deepest = 0
+    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub(b'""', data)):
+        if bracket.group() in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+class UnreadableText(ValueError):
+    """An uploaded text file the shop cannot read; the message says why, for a person."""
+
+
+def decode_text(data):
+    """Bytes of an uploaded text file (CSV) as str; raises UnreadableText.
+
+    UTF-8 with or without a byte-order mark; a NUL anywhere refuses the file."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UnreadableText("the file is not UTF-8 text; save it as 'CSV UTF-8' "
+                             "and try again") from None
+    if "\x00" in text:
+        raise UnreadableText("the file contains NUL characters, so it is not a text file; "
+                             "save it as 'CSV UTF-8' and try again")
+    return text
+
+
+class ShopRequest(Request):
+    """Flask's request, whose JSON is refused (400) when it nests too deeply or holds NUL.
+
+    The depth is checked on the raw bytes, before the parser's recursion could fail."""
+
+    def get_json(self, force=False, silent=False, cache=True):
+        if (force or self.is_json) and json_depth(self.get_data(cache=True)) > MAX_JSON_DEPTH:
+            raise BadRequest(DEEP_JSON_MESSAGE)
+        data = super().get_json(force=force, silent=silent, cache=cache)
+        if has_nul(data):
+            raise BadRequest(NUL_MESSAGE)
+        return data
 
 
 # -- filters from a query string --------------------------------------------------

@@ -27,7 +27,8 @@ READY_PATH_SKIPS = {
 
 def finish(headers, *, is_secure, request_id, method, path, status, started, log=True):
     """Add the request id and the security headers to `headers` (a list of pairs,
-    or a response's Headers; a header the view set itself is kept), and write the
+    or a response's Headers; a header the view set itself is kept, except that a
+    personal page is always `no-store`), and write the
     access log line of the request that started at `started` (perf_counter)."""
     present = {name.lower() for name, _ in headers}
     extra = [(name, value) for name, value in security.secure_headers(is_secure)
@@ -35,6 +36,9 @@ def finish(headers, *, is_secure, request_id, method, path, status, started, log
     if "x-request-id" not in present:
         extra.append(("X-Request-ID", request_id))
     headers.extend(extra)
+    if security.is_personal(path):
+        # Only Flask answers these (no ready page shows an order, an account or staff).
+        headers["Cache-Control"] = "no-store"
     if log:
         logs.log_access(method, path, status, round((perf_counter() - started) * 1000, 1),
                         request_id)

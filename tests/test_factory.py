@@ -65,3 +65,10 @@ def test_ids_from_forms_are_plain_digits_within_integer():
     assert [parse_id(v) for v in ("7", " 42 ", 9, MAX_ID)] == [7, 42, 9, MAX_ID]
     for bad in (MAX_ID + 1, 2**63, "²", "١٢", "-1", "1.0", "", None, True, "9" * 40):
         assert parse_id(bad) is None, bad
+
+
+def test_a_wrong_method_says_which_methods_are_allowed(client):
+    for path in ("/cart/add", "/api/v1/inventory/SKU-1/adjustments"):
+        response = client.get(path) if path == "/cart/add" else client.put(path)
+        assert response.status_code == 405
+        assert "POST" in response.headers["Allow"]

@@ -41,6 +41,8 @@ def document(public_url):
     sku = {"name": "sku", "in": "path", "required": True, "schema": {"type": "string"},
            "description": "The variant's SKU, e.g. SF-WALK-8-W-NAVY."}
     auth_errors = {
+        "400": _error_response("The request itself is unreadable: NUL characters, or JSON "
+                               "nested too deeply."),
         "401": _error_response("No token, or an unknown or revoked one."),
         "403": _error_response("The token's account may not manage stock (e.g. marketing)."),
         "404": _error_response("No variant has this SKU."),
@@ -78,10 +80,12 @@ def document(public_url):
                     "summary": "Change on hand by a delta, with a reason",
                     "parameters": [sku, {
                         "name": "Idempotency-Key", "in": "header", "required": False,
-                        "schema": {"type": "string", "minLength": 1, "maxLength": 120},
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 120,
+                                   "pattern": "^[ -~]+$"},
                         "description": (
                             "Send the same key again (e.g. after a timeout) and the change "
-                            "is not applied twice; the reply has replayed=true."
+                            "is not applied twice; the reply has replayed=true. Printable "
+                            "ASCII only."
                         ),
                     }],
                     "requestBody": {"required": True, "content": {"application/json": {

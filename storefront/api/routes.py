@@ -3,6 +3,7 @@
 from functools import wraps
 
 from flask import Blueprint, current_app, g, jsonify, request
+from werkzeug.routing import PathConverter, ValidationError
 
 from ..extensions import csrf, limiter
 from ..staff import service as staff
@@ -13,6 +14,19 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # request to forge; the API never looks at the session cookie.
 csrf.exempt(bp)
 limiter.limit("300 per minute")(bp)
+
+
+class SkuConverter(PathConverter):
+    """A SKU in the path (it may hold slashes), but never the adjustments collection:
+    `GET .../adjustments` is a 405 naming POST, not a lookup of SKU "X/adjustments"."""
+
+    def to_python(self, value):
+        if value.endswith("/adjustments"):
+            raise ValidationError()
+        return value
+
+
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("sku", SkuConverter))
 
 
 def _refuse(status, code, message):
@@ -48,13 +62,13 @@ def token_required(*roles):
     return decorator
 
 
-@bp.get("/inventory/<path:sku>")
+@bp.get("/inventory/<sku:sku>")
 @token_required("warehouse")
 def stock(sku):
     return jsonify(service.stock(sku))
 
 
-@bp.post("/inventory/<path:sku>/adjustments")
+@bp.post("/inventory/<sku:sku>/adjustments")
 @token_required("warehouse")
 def adjust(sku):
     key = service.check_idempotency_key(request.headers.get("Idempotency-Key"))

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from ..exceptions import DomainError
+from ..inputs import parse_int
 from ..inventory import service as inventory
 from ..staff import warehouse
 
@@ -29,8 +30,10 @@ def parse_adjustment(body):
     unknown = sorted(set(body) - {"delta", "reason", "note"})
     if unknown:
         raise InvalidInput(f"Unknown field(s): {', '.join(unknown)}.")
-    delta = body.get("delta")
-    if isinstance(delta, bool) or not isinstance(delta, int):
+    # JSON numbers only (not "12" as text); 2.0 is the integer 2, as in JSON Schema.
+    delta = (parse_int(body.get("delta")) if isinstance(body.get("delta"), int | float)
+             else None)
+    if delta is None:
         raise InvalidInput("delta must be a whole number of units, e.g. 12 or -3.")
     if delta == 0:
         raise InvalidInput("delta must not be 0: a change needs units.")

@@ -17,7 +17,7 @@ from flask import current_app
 
 from ..catalogue import service as catalogue
 from ..exceptions import DomainError
-from ..inputs import parse_id
+from ..inputs import parse_id, parse_int
 from ..inventory import service as inventory
 
 # A signed cookie holds about 4 KB; this many lines fit with room to spare.
@@ -209,15 +209,13 @@ def load(raw):
         return cart
     cap = line_cap()
     for raw_key, value in raw.items():
-        try:
-            parts = [int(part) for part in str(raw_key).split(":")]
-        except (TypeError, ValueError):
+        parts = [parse_id(part) for part in str(raw_key).split(":")]
+        if None in parts or len(parts) > 2:
             continue
-        if len(parts) > 2:
-            continue
-        key = parts[0] if len(parts) == 1 else tuple(parts)
+        # A "pair" of one option on both feet is an ordinary line of one unit per pair.
+        key = parts[0] if len(parts) == 1 or parts[0] == parts[1] else tuple(parts)
         if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= cap:
-            cart[key] = value
+            cart[key] = min(cart.get(key, 0) + value, cap)
         if len(cart) >= MAX_LINES:
             break
     return cart
@@ -260,18 +258,8 @@ def parse_quantity(raw, *, allow_zero=False):
     """A whole number from 1 (or 0, for updates) to the line cap; raises InvalidCartQuantity."""
     cap = line_cap()
     lowest = 0 if allow_zero else 1
-    if isinstance(raw, bool):
-        raw = None
-    if isinstance(raw, int):
-        quantity = raw
-    else:
-        text = str(raw).strip() if raw is not None else ""
-        if not text.lstrip("-").isdigit() or len(text) > 6:
-            raise InvalidCartQuantity(
-                f"Quantity must be a whole number from {lowest} to {cap}."
-            )
-        quantity = int(text)
-    if not lowest <= quantity <= cap:
+    quantity = parse_int(raw, minimum=lowest, maximum=cap)
+    if quantity is None:
         raise InvalidCartQuantity(f"Quantity must be a whole number from {lowest} to {cap}.")
     return quantity
 
@@ -398,8 +386,11 @@ def add_pair(cart, left_id, right_id, quantity):
     """Add `quantity` mismatched pairs as one line; returns (new cart, message).
 
     Raises CartError (nothing changed) when the product does not allow it,
-    the colours differ, or either side is short.
+    the colours differ, or either side is short. The same option for both feet is
+    no mismatched pair: it is added as an ordinary line, one unit per pair.
     """
+    if left_id == right_id:
+        return add(cart, left_id, quantity)
     left, right, pairs = _sellable_pair(left_id, right_id)
     key = (left_id, right_id)
     already = cart.get(key, 0)
@@ -418,7 +409,7 @@ def add_pair(cart, left_id, right_id, quantity):
 
 def update(cart, variant_id, quantity, right_variant_id=None):
     """Set a line's quantity (0 removes it); returns (new cart, message). Raises CartError."""
-    if right_variant_id is not None:
+    if right_variant_id is not None and right_variant_id != variant_id:
         return _update_pair(cart, (variant_id, right_variant_id), quantity)
     if variant_id not in cart:
         raise NotInCart("That item is not in your cart any more.")

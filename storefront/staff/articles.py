@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from ..articles import service as articles
 from ..articles.models import COMMENT_STATUSES
 from ..checkout import service as checkout
-from ..inputs import page_number
+from ..inputs import page_number, parse_ids
 from .auth import add_nav_link, role_required
 from .routes import bp
 
@@ -215,7 +215,7 @@ def comments_moderate():
         flash("The form expired. Reload the page and try again.", "error")
         return redirect(back, 303)
     try:
-        ids = [int(i) for i in request.form.getlist("comment_id")]
+        ids = parse_ids(request.form.getlist("comment_id"))
         changed = articles.moderate(ids, request.form.get("action", ""), current_user.id)
     except ValueError:
         flash("That selection was not understood. Tick the comments again.", "error")

@@ -10,11 +10,12 @@ Admins pass every check. Without a session the browser goes to the login page
 (and comes back afterwards); with the wrong role it gets a 403 page.
 """
 
+import time
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, g, jsonify, redirect, request, url_for
-from flask_login import current_user
+from flask import abort, current_app, flash, g, jsonify, redirect, request, session, url_for
+from flask_login import current_user, logout_user
 
 from ..errors import wants_json
 from ..extensions import login_manager
@@ -49,9 +50,33 @@ def init_app(app):
         # must not leak into this one.
         g.pop("_login_user", None)
 
+    @app.before_request
+    def end_idle_staff_sessions():
+        end_idle_session()
+
     @app.context_processor
     def staff_navigation():
         return {"staff_nav_links": _nav_links}
+
+
+SEEN_KEY = "staff_seen"
+
+
+def end_idle_session(now=None):
+    """Log staff out when STAFF_IDLE_MINUTES passed since their last request; else note
+    this request as their latest. Visitors without a staff login cost nothing here."""
+    if "_user_id" not in session:
+        return
+    now = int(now if now is not None else time.time())
+    minutes = current_app.config.get("STAFF_IDLE_MINUTES", 30)
+    seen = session.get(SEEN_KEY)
+    if isinstance(seen, int) and now - seen > minutes * 60:
+        logout_user()
+        session.clear()
+        flash(f"You were logged out after {minutes} minutes without activity. "
+              "Log in again to continue.", "warning")
+        return
+    session[SEEN_KEY] = now
 
 
 def _nav_links():

@@ -21,6 +21,7 @@ from wtforms.validators import (
     StopValidation,
 )
 
+from ..inputs import parse_int
 from ..inventory.service import MAX_UNITS, STAFF_REASONS
 
 
@@ -29,11 +30,9 @@ class WholeNumberField(IntegerField):
 
     def process_formdata(self, valuelist):
         if valuelist and valuelist[0].strip():
-            try:
-                self.data = int(valuelist[0].strip())
-            except ValueError:
-                self.data = None
-                raise ValueError(f"Enter a whole number, not {valuelist[0][:20]!r}.") from None
+            self.data = parse_int(valuelist[0])
+            if self.data is None:
+                raise ValueError(f"Enter a whole number, not {valuelist[0][:20]!r}.")
             # Beyond any stock figure; NumberRange would crash comparing it as a float.
             if abs(self.data) > 10**15:
                 self.data = None

@@ -35,6 +35,14 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 # Failed attempts per client address; with Redis storage every worker shares the count.
 LOGIN_LIMIT = "5 per minute; 30 per hour"
+# Failed attempts per account, from any number of addresses: guessing one account's
+# password from many machines is slowed as much as from one.
+ACCOUNT_LOGIN_LIMIT = "10 per 15 minutes"
+
+
+def _login_account():
+    """The rate-limit key of the account a login form names (any case)."""
+    return "staff-login:" + service.normalise_email(request.form.get("email") or "")[:254]
 
 
 def _failed_login(response):
@@ -48,6 +56,11 @@ def logout_form():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT, methods=["POST"], deduct_when=_failed_login)
+@limiter.limit(ACCOUNT_LOGIN_LIMIT, methods=["POST"], key_func=_login_account,
+               deduct_when=_failed_login,
+               error_message="Too many failed logins for this account in a short time. "
+                             "Please wait 15 minutes, then try again, or ask an "
+                             "administrator to reset the password.")
 def login():
     form = LoginForm()
     if request.method == "GET":

@@ -9,6 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..database import transactional
 from ..exceptions import DomainError
 from ..extensions import db
+from ..inputs import parse_id
 from ..models import utcnow
 from .models import ROLES, ApiToken, StaffUser, new_session_nonce
 
@@ -92,9 +93,10 @@ def authenticate(email, password):
 def load_session_user(session_id):
     """The active account whose `get_id()` is `session_id`, or None if it was ended."""
     user_id, _, nonce = (session_id or "").partition(":")
-    if not user_id.isdigit() or not nonce:
+    user_id = parse_id(user_id)
+    if user_id is None or not nonce:
         return None
-    user = db.session.get(StaffUser, int(user_id))
+    user = db.session.get(StaffUser, user_id)
     if user is None or not user.active or not secrets.compare_digest(user.session_nonce, nonce):
         return None
     return user

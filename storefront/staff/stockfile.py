@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 from ..catalogue.models import Colour, Product, Size, Variant, Width
 from ..database import transactional
 from ..extensions import db
+from ..inputs import UnreadableText, decode_text, parse_int
 from ..inventory import service as inventory
 from ..shopify import csvfile as shopify_csv
 from .warehouse import BatchRejected, LineProblem, batch_reference
@@ -121,10 +122,9 @@ class ImportPlan:
 def decode(data):
     """Uploaded bytes as text with normalised newlines; raises BatchRejected."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise BatchRejected([LineProblem(1, "the file is not UTF-8 text; save it as "
-                                            "'CSV UTF-8' and try again")]) from None
+        text = decode_text(data)
+    except UnreadableText as error:
+        raise BatchRejected([LineProblem(1, str(error))]) from None
     return normalise_newlines(text)
 
 
@@ -133,11 +133,11 @@ def normalise_newlines(text):
 
 
 def _whole(value, column, sku):
-    text = _unneutralise(value.strip())
-    if not text.isdigit() or len(text) > 7 or int(text) > inventory.MAX_UNITS:
+    number = parse_int(_unneutralise(value.strip()), minimum=0, maximum=inventory.MAX_UNITS)
+    if number is None or value.strip().startswith("-"):
         return None, (f"{column} for {sku} must be a whole number from 0 to "
                       f"{inventory.MAX_UNITS:,}, not {value.strip()[:20]!r}")
-    return int(text), None
+    return number, None
 
 
 def plan_import(text):

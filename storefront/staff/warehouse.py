@@ -17,6 +17,7 @@ from ..catalogue.models import Colour, Product, Size, Variant, Width
 from ..database import transactional
 from ..exceptions import DomainError
 from ..extensions import db
+from ..inputs import parse_int
 from ..inventory import service as inventory
 from ..inventory.models import StockLevel
 from ..models import utcnow
@@ -267,12 +268,13 @@ def parse_delivery(text):
             problems.append(LineProblem(number, f"expected 'SKU, quantity', got {line[:80]!r}"))
             continue
         sku, quantity = parts
-        if not re.fullmatch(r"\d{1,7}", quantity) or not 0 < int(quantity) <= inventory.MAX_UNITS:
+        count = parse_int(quantity, minimum=1, maximum=inventory.MAX_UNITS)
+        if count is None or quantity.startswith("-"):
             problems.append(LineProblem(
                 number, f"the quantity for {sku} must be a whole number from 1 to "
                         f"{inventory.MAX_UNITS:,}, not {quantity!r}"))
             continue
-        entries.append((number, sku, int(quantity)))
+        entries.append((number, sku, count))
     if not entries and not problems:
         problems.append(LineProblem(1, "there are no SKU lines to receive"))
     return entries, problems

@@ -222,3 +222,22 @@ def test_openapi_document_is_valid_and_describes_the_real_responses(api, variant
     check(_adjust(api, None, sku, body), post, "post")
     check(_adjust(api, marketing, sku, body), post, "post")
     check(_adjust(api, warehouse_token, "NOPE", body), post, "post")
+
+
+def test_get_on_the_adjustments_collection_is_a_405_not_a_stock_lookup(api, variant,
+                                                                        warehouse_token):
+    response = api("GET", f"/api/v1/inventory/{variant.sku}/adjustments", warehouse_token)
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"] and "GET" not in response.headers["Allow"]
+    assert response.is_json
+
+
+def test_a_delta_written_as_a_whole_float_is_that_integer(api, variant, warehouse_token):
+    response = _adjust(api, warehouse_token, variant.sku, {"delta": 2.0, "reason": "received"})
+    assert response.status_code == 200, response.json
+    assert response.json["on_hand"] == 12
+    for delta in (2.5, "2", 1e300, 0.0, True):
+        refused = _adjust(api, warehouse_token, variant.sku, {"delta": delta,
+                                                               "reason": "received"})
+        assert refused.status_code == 422, delta
+    assert inventory.get_levels(variant.id).on_hand == 12

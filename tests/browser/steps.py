@@ -20,7 +20,9 @@ ADDRESS = {"#addr-name": "Rosa Marsh", "#addr-line1": "12 Elm Street",
 
 def start_shop(path):
     """Serve a new shop on a free localhost port on a thread; returns (app, url, server)."""
-    app = create_app(base_config(f"sqlite:///{path}") | {"TESTING": False})
+    # The browser asks for 127.0.0.1; links in the pages still name PUBLIC_URL.
+    app = create_app(base_config(f"sqlite:///{path}")
+                     | {"TESTING": False, "TRUSTED_HOSTS": "127.0.0.1"})
     with app.app_context():
         db.create_all()
         stamp()

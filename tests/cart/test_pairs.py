@@ -93,12 +93,24 @@ def test_checkout_holds_one_of_each_and_order_lines_copy_both(client, make_produ
     assert f"{right.sku} (right)" in page
 
 
-def test_same_variant_on_both_feet_holds_two_units(client, make_product):
-    product = pair_product(make_product, stock=(3, 5, 5))
+def test_the_same_option_on_both_feet_is_an_ordinary_line_of_one_unit(client, make_product):
+    # The pair form preselects the current option in both selects.
+    product = pair_product(make_product, stock=(3, 5, 5), prices=[9900])
     left = product.variants[0]
-    add_pair(client, product, left, left, 1)
+    add_pair(client, product, left, left, 2)
+    cart = client.get("/cart.json").json
+    assert [(line["variant_id"], line["quantity"]) for line in cart["lines"]] == [(left.id, 2)]
+    assert cart["subtotal"] == 2 * 9900
     assert client.submit("/cart", "/checkout", {}).status_code == 303
-    assert inventory.get_levels(left.id).reserved == 2
+    assert inventory.get_levels(left.id).reserved == 2  # two pairs, one unit each
+
+
+def test_an_old_same_option_pair_in_a_session_becomes_an_ordinary_line(app, make_product):
+    from storefront.cart import service
+
+    variant = pair_product(make_product).variants[0]
+    assert service.load({f"{variant.id}:{variant.id}": 2, str(variant.id): 1}) == {
+        variant.id: 3}
 
 
 def test_one_side_sold_out_at_checkout_holds_nothing(client, make_product):

@@ -181,3 +181,48 @@ def test_demo_load_creates_one_account_per_role_and_prints_their_logins(runner, 
     role, email, password = lines[0]
     assert len(password) >= 12
     assert login(client, email, password=password).status_code == 302
+
+
+def test_failed_logins_for_one_account_from_many_addresses_are_slowed(app):
+    user = make_staff("admin")
+    browser = ShopClient(app.test_client())
+    for n in range(10):
+        browser.environ_base["REMOTE_ADDR"] = f"10.0.0.{n + 1}"
+        assert login(browser, user.email.upper(),
+                     password="not the password!").status_code == 401
+    browser.environ_base["REMOTE_ADDR"] = "10.0.1.1"
+    blocked = login(browser, user.email)
+    assert blocked.status_code == 429
+    assert "this account" in blocked.get_data(as_text=True)
+    # Another account from the same addresses is not affected.
+    other = make_staff("warehouse")
+    assert login(browser, other.email).status_code == 302
+
+
+def test_an_idle_staff_session_ends_after_staff_idle_minutes(app, client):
+    import time
+
+    user = make_staff("warehouse")
+    assert login(client, user.email).status_code == 302
+    assert client.get("/staff/inventory").status_code == 200
+    with client.session_transaction() as session:
+        session["staff_seen"] = int(time.time()) - 29 * 60
+    assert client.get("/staff/inventory").status_code == 200  # active again: renewed
+    with client.session_transaction() as session:
+        session["staff_seen"] = int(time.time()) - 31 * 60
+    response = client.get("/staff/inventory")
+    assert response.status_code == 302 and "/staff/login" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "logged out after 30 minutes without activity" in page
+    assert client.get("/staff/inventory").status_code == 302
+
+
+def test_staff_idle_minutes_is_a_setting(app, client):
+    import time
+
+    app.config["STAFF_IDLE_MINUTES"] = 5
+    user = make_staff("warehouse")
+    assert login(client, user.email).status_code == 302
+    with client.session_transaction() as session:
+        session["staff_seen"] = int(time.time()) - 6 * 60
+    assert client.get("/staff/inventory").status_code == 302
