@@ -158,6 +158,7 @@ def test_became_available_is_sent_only_when_stock_comes_back(make_product):
     assert variant_ids(seen) == [variant]
 
 
+@pytest.mark.real_commits  # a connection and a session of its own
 def test_a_commit_that_releases_a_savepoint_of_an_outer_transaction_delivers(app):
     # How a test (or a caller) can run a session inside a transaction of its own:
     # the session's commit releases a savepoint, and to the session it is the commit.
