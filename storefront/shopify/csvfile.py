@@ -117,7 +117,8 @@ class ShopifyVariant:
     tracked: bool = True  # Shopify counted its stock (an Inventory Tracker was set)
     requires_shipping: bool = True
     image_src: str | None = None
-    sku_note: str | None = None  # why the SKU is not the file's: generated or suffixed
+    sku_source: str = "file"  # or "generated" (no SKU) or "suffixed" (another variant's)
+    sku_note: str | None = None  # why the SKU is not the file's, for the report
 
 
 @dataclass
@@ -267,13 +268,18 @@ def parse_units(value, column):
 
 # -- products -------------------------------------------------------------------
 
+# Words in a product type, in English and the other languages shops export in.
 CATEGORY_WORDS = [
-    ("boots", ("boot",)),
-    ("sandals", ("sandal", "slide", "flip flop")),
-    ("slippers", ("slipper", "house shoe", "indoor")),
-    ("walking", ("walk", "hik", "trail", "trek")),
-    ("dress", ("dress", "formal", "oxford", "derby", "loafer", "brogue", "mary jane", "pump")),
-    ("everyday", ("sneaker", "trainer", "everyday", "casual", "shoe", "canvas")),
+    ("boots", ("boot", "bottine", "botte", "stiefel", "bota", "stivale", "ブーツ")),
+    ("sandals", ("sandal", "slide", "flip flop", "sandale", "sandalia", "sandalo", "サンダル")),
+    ("slippers", ("slipper", "house shoe", "indoor", "pantoufle", "chausson", "hausschuh",
+                  "pantufla", "pantofol", "chinelo", "スリッパ")),
+    ("walking", ("walk", "hik", "trail", "trek", "marche", "randonn", "wander", "senderismo",
+                 "caminhada")),
+    ("dress", ("dress", "formal", "oxford", "derby", "loafer", "brogue", "mary jane", "pump",
+               "mocassin", "ballerine", "escarpin")),
+    ("everyday", ("sneaker", "trainer", "everyday", "casual", "shoe", "canvas", "basket",
+                  "chaussure", "schuh", "zapato", "sapato", "scarpa", "スニーカー")),
 ]
 GENDER_WORDS = {
     "women": "women", "womens": "women", "women's": "women", "female": "women",
@@ -513,6 +519,7 @@ def parse_products(data, *, currency="USD", option_map=None, include_unshipped=F
     owners = {}  # sku -> line of the variant that keeps it
     identities = {}  # (handle, option values) -> line
     filled = Counter()
+    failed = set()  # handles with a bad variant or image row
     for line, row in rows:
         values = cells(line, row, names, problems)
         if values is None:
@@ -540,8 +547,7 @@ def parse_products(data, *, currency="USD", option_map=None, include_unshipped=F
         try:
             if _is_variant_row(values):
                 variant = _variant(line, values, product, exponent, tracker_column)
-                _identify(variant, product, _option_values(values), owners, identities,
-                          export)
+                _identify(variant, product, _option_values(values), owners, identities)
                 product.variants.append(variant)
             image = _image(line, values)
             if image:
@@ -551,6 +557,7 @@ def parse_products(data, *, currency="USD", option_map=None, include_unshipped=F
                                     "and was skipped", "rows with no variant or image")
         except ValueError as exc:
             problems.append(LineProblem(line, str(exc)))
+            failed.add(handle)
     export.notes.extend(_ignored_columns(raw_names, filled))
     if not export.has_quantities:
         export.notes.append("The file has no inventory quantity column: new variants start "
@@ -562,7 +569,7 @@ def parse_products(data, *, currency="USD", option_map=None, include_unshipped=F
                 v.requires_shipping for v in product.variants):
             # Shipping protection, donations, digital goods and app products: nothing to ship.
             product.skip_reason = "nothing to ship"
-        elif not product.variants:
+        elif not product.variants and product.handle not in failed:
             problems.append(LineProblem(product.line, f"{product.handle!r} has no variant "
                                                       "rows (no SKU, price or option values)"))
         if product.skip_reason:
@@ -578,10 +585,11 @@ def parse_products(data, *, currency="USD", option_map=None, include_unshipped=F
     if problems:
         raise BatchRejected(problems)
     export.products = list(products.values())
+    export.adjustments.sort(key=lambda a: a.line)
     return export
 
 
-def _identify(variant, product, option_values, owners, identities, export):
+def _identify(variant, product, option_values, owners, identities):
     """Give the variant its SKU: the file's, a generated one, or a suffixed one (reported)."""
     identity = (product.handle, opts.variant_key_values(option_values))
     if identity in identities:
@@ -590,16 +598,15 @@ def _identify(variant, product, option_values, owners, identities, export):
     identities[identity] = variant.line
     if not variant.sku:
         variant.sku = opts.generated_sku(product.handle, option_values)
-        variant.sku_note = "generated"
-        export.adjust(variant.line, f"{product.handle}: the variant has no SKU; it was given "
-                                    f"{variant.sku} (the same on every import)")
+        variant.sku_source = "generated"
+        variant.sku_note = (f"{product.handle}: the variant has no SKU; it was given "
+                            f"{variant.sku} (the same on every import)")
     elif variant.sku in owners:
         first = variant.sku
         variant.sku = opts.suffixed_sku(first, product.handle, option_values)
-        variant.sku_note = "suffixed"
-        export.adjust(variant.line, f"{product.handle}: the SKU {first} is already used on "
-                                    f"line {owners[first]}; this variant was given "
-                                    f"{variant.sku}")
+        variant.sku_source = "suffixed"
+        variant.sku_note = (f"{product.handle}: the SKU {first} is already used on line "
+                            f"{owners[first]}; this variant was given {variant.sku}")
     if variant.sku in owners:
         raise ValueError(f"the SKU {variant.sku!r} is already used on line "
                          f"{owners[variant.sku]}")
@@ -608,6 +615,8 @@ def _identify(variant, product, option_values, owners, identities, export):
 
 def _report_changes(product, export):
     for variant in product.variants:
+        if variant.sku_note:
+            export.adjust(variant.line, variant.sku_note)
         if variant.compare_at_cents is not None and variant.compare_at_cents <= \
                 variant.price_cents:
             export.adjust(variant.line, f"{variant.sku}: the compare-at price is not above "

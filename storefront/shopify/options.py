@@ -211,15 +211,19 @@ def width_value(value):
 
 
 def colour_value(value):
-    """The catalogue colour for a colour name ("Navy", "Light Gray"); raises ValueError."""
+    """The catalogue colour for a colour name ("Navy", "Light Gray", "黒"); raises ValueError."""
     name = " ".join(value.split())
+    if not name:
+        raise ValueError("the Colour value is empty")
+    if not any(ch.isalnum() for ch in name):
+        raise ValueError(f"the colour {value!r} has no letters or digits")
+    if len(name) > 40:
+        raise ValueError(f"the colour {value!r} is longer than 40 characters")
     slug = slugify(name, 40)
     slug = _COLOUR_ALIASES.get(slug, slug)
     if not slug:
-        raise ValueError("the Colour value is empty" if not name else
-                         f"the colour {value!r} has no letters or digits")
-    if len(name) > 40:
-        raise ValueError(f"the colour {value!r} is longer than 40 characters")
+        # A name in a script slugs cannot hold ("黒", "Чёрный"): a stable ASCII slug instead.
+        slug = "colour-" + hashlib.sha256(name.casefold().encode()).hexdigest()[:8]
     last_word = slug.rsplit("-", 1)[-1]
     return ColourValue(slug, name[:1].upper() + name[1:], _HEX.get(slug, _HEX.get(last_word,
                                                                                   "#8a8a8a")))

@@ -364,9 +364,9 @@ def _sync_variants(product, item, variants, options, report, problems, new, know
 
 
 def _note_stock_policy(row, item, report):
-    if row.sku_note == "generated":
+    if row.sku_source == "generated":
         report.generated_skus += 1
-    elif row.sku_note == "suffixed":
+    elif row.sku_source == "suffixed":
         report.suffixed_skus += 1
     if not row.tracked:
         report.untracked.append((item.title, row.sku, row.line))

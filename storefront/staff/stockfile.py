@@ -136,15 +136,26 @@ def plan_import(text):
     plan = ImportPlan(problems=list(read.problems), layout=read.layout)
     rows = read.rows
     plan.rows = len(rows)
+    wanted = {row.sku for row in rows} | {row.alternative_sku for row in rows
+                                           if row.alternative_sku}
     variants = {
         v.sku: v for v in db.session.scalars(
-            select(Variant).where(Variant.sku.in_([row.sku for row in rows]))
+            select(Variant).where(Variant.sku.in_(sorted(wanted)))
             .options(joinedload(Variant.product))
         )
     } if rows else {}
     stock = inventory.levels([v.id for v in variants.values()])
+    lines = {}
     for row in rows:
-        variant = variants.get(row.sku)
+        # A variant given a suffixed SKU because another variant had this one.
+        variant = variants.get(row.alternative_sku) or variants.get(row.sku)
+        if variant is not None and variant.id in lines:
+            plan.problems.append(LineProblem(row.line, (
+                f"{variant.sku} is also on line {lines[variant.id]}, for other options; "
+                "the shop has one variant with this SKU")))
+            continue
+        if variant is not None:
+            lines[variant.id] = row.line
         if variant is None or variant.id not in stock:
             plan.problems.append(LineProblem(row.line, (
                 f"the row has no SKU and no variant imported from Shopify matches "
@@ -168,7 +179,7 @@ def plan_import(text):
         if row.on_hand == before.on_hand:
             plan.unchanged += 1
             continue
-        plan.changes.append(Change(row.line, row.sku, variant.id,
+        plan.changes.append(Change(row.line, variant.sku, variant.id,
                                    f"{variant.product.title}, {variant.label}",
                                    before, row.on_hand, row.expected, row.locations))
     plan.problems.sort(key=lambda p: p.line)

@@ -14,7 +14,7 @@ Shopify rows are summed over their locations, since this shop keeps one stock
 per variant; the per-location figures travel with the row for the preview. A
 Shopify row with an empty SKU is matched by its handle and option values, the
 way `shopify import` names a variant Shopify has no SKU for; a SKU that two
-different variants share is told apart the same way the product import does.
+different variants share is told apart by the same handle and options.
 
 `read_stock_rows` checks the whole file and returns every good row together
 with every bad one (a `LineProblem` naming its line), so a caller can report
@@ -62,6 +62,7 @@ class StockRow:
     expected: int | None = None
     locations: tuple = ()
     matched_by: str | None = None
+    alternative_sku: str | None = None  # the SKU if another variant had this one
 
 
 @dataclass(frozen=True)
@@ -164,16 +165,18 @@ def _own_rows(rows, names):
 
 
 class _Variants:
-    """Shopify rows grouped into variants: by SKU, or by handle and option values.
+    """Shopify rows grouped into variants, by SKU, handle and option values.
 
-    A SKU that two different variants carry stays with the first and the others get
-    the suffixed SKU `shopify import` gives them; a row without SKU gets the generated one.
+    A row without SKU gets the SKU `shopify import` generates from its handle and
+    options. A row with one also carries the suffixed SKU that import gives a variant
+    whose SKU another variant already had: the stock file looks that one up first, so a
+    shared SKU finds the right variant whatever order or selection the export has.
     """
 
     def __init__(self):
-        # (sku or "", handle, option values) -> [line, sku, total, locations, matched_by]
+        # (sku or "", handle, option values) -> [line, sku, total, locations, matched_by,
+        # alternative sku]
         self.by_identity = {}
-        self.owner = {}  # sku -> identity of the first variant that carried it
 
     def add(self, line, values, location, units):
         handle = values.get("Handle", "")
@@ -184,14 +187,10 @@ class _Variants:
         identity = (sku, handle, options)
         entry = self.by_identity.get(identity)
         if entry is None:
-            if not sku:
-                final = generated_sku(handle, options)
-            elif self.owner.setdefault(sku, identity) != identity and handle:
-                final = suffixed_sku(sku, handle, options)
-            else:
-                final = sku
-            entry = self.by_identity[identity] = [line, final, 0, [], None if sku else (
-                f"{handle} ({' / '.join(options) or 'no options'})")]
+            matched_by = None if sku else f"{handle} ({' / '.join(options) or 'no options'})"
+            entry = self.by_identity[identity] = [
+                line, sku or generated_sku(handle, options), 0, [], matched_by,
+                suffixed_sku(sku, handle, options) if sku and handle else None]
         entry[2] += units
         if location:
             entry[3].append((location, units))
@@ -199,7 +198,8 @@ class _Variants:
 
     def rows(self, problems):
         result = []
-        for line, sku, total, locations, matched_by in self.by_identity.values():
+        for line, sku, total, locations, matched_by, alternative in \
+                self.by_identity.values():
             if total < 0:
                 problems.append(LineProblem(line, (
                     f"Shopify shows {total} on hand for {sku} (oversold); this shop never "
@@ -210,7 +210,8 @@ class _Variants:
                 problems.append(LineProblem(line, f"{sku} adds up to {total:,} units, more "
                                                   f"than {MAX_UNITS:,}"))
                 continue
-            result.append(StockRow(line, sku, total, None, tuple(locations), matched_by))
+            result.append(StockRow(line, sku, total, None, tuple(locations), matched_by,
+                                   alternative))
         return result
 
 

@@ -56,11 +56,12 @@ def test_rows_without_sku_are_matched_by_handle_and_options_like_the_product_imp
         "walker,Walker,Size,11,Width,Wide,,,W-1,Main,7,\r\n"
     )
     rows = read_stock_rows(data).rows
-    assert [(r.line, r.sku, r.on_hand) for r in rows] == [
-        (2, generated_sku("walker", ["9", "Wide", ""]), 5),
-        (4, "W-1", 3),
-        # Two variants share a SKU: the second is told apart as `shopify import` does.
-        (5, suffixed_sku("W-1", "walker", ["11", "Wide", ""]), 7),
+    assert [(r.line, r.sku, r.on_hand, r.alternative_sku) for r in rows] == [
+        (2, generated_sku("walker", ["9", "Wide", ""]), 5, None),
+        # Two variants share a SKU: each row also names the SKU `shopify import` gives
+        # the variant that had it second, so the lookup finds the right one.
+        (4, "W-1", 3, suffixed_sku("W-1", "walker", ["10", "Wide"])),
+        (5, "W-1", 7, suffixed_sku("W-1", "walker", ["11", "Wide"])),
     ]
 
 
