@@ -209,7 +209,8 @@ def parse_price(value, column, exponent=2):
 
     "119.00", "119,00", "1,234.50", "1.234,50" and "1 234,50" are read; a lone
     separator followed by exactly three digits ("1.000", "1,000") could be either
-    a thousands mark or a decimal one, so it is refused rather than guessed.
+    a thousands mark or a decimal one, so it is refused rather than guessed (except
+    in a currency with three decimals, where Shopify writes every price that way).
     """
     text = _CURRENCY_MARKS.sub("", value.strip())
     if re.fullmatch(r"[0-9]+([.,][0-9]+)*", text) is None:
@@ -232,7 +233,7 @@ def parse_price(value, column, exponent=2):
             if not _grouped(text, mark):
                 raise ValueError(f"{column} {value!r} is not a price")
             number = text.replace(mark, "")
-        elif len(fraction) == 3:
+        elif len(fraction) == 3 and exponent != 3:
             raise ValueError(f"{column} {value!r} is ambiguous: is {mark!r} a thousands "
                              "separator or the decimal point? Write it with two decimals "
                              "(e.g. 1000.00)")

@@ -165,11 +165,14 @@ def slugify(text, max_length=60):
 
 
 def size_value(value):
-    """A size label and numeric sort key from "8", "8.5", "8 1/2", "US 8"; raises ValueError."""
+    """A size label and numeric sort key from "8", "8.5", "8 1/2", "38,5", "US 8"; raises
+    ValueError."""
     label = " ".join(value.split())
     label = re.sub(r"^(?:US|U\.S\.)\s*|\s*(?:US|U\.S\.)$", "", label, flags=re.IGNORECASE)
     if half := re.fullmatch(r"(\d{1,2})\s*(?:1/2|½)", label):
         label = f"{half.group(1)}.5"
+    # European half sizes are often written with a decimal comma: "38,5".
+    label = re.sub(r"^(\d{1,2}),(\d)$", r"\1.\2", label)
     if not label:
         raise ValueError("the Size value is empty")
     if len(label) > 10:

@@ -5,8 +5,16 @@ from pathlib import Path
 import pytest
 
 from storefront.csvrows import BatchRejected
-from storefront.shopify.csvfile import parse_products
-from storefront.shopify.options import colour_value, size_value, width_value
+from storefront.shopify.csvfile import currency_exponent, parse_price, parse_products
+from storefront.shopify.options import (
+    colour_value,
+    generated_sku,
+    option_kind,
+    parse_option_map,
+    size_value,
+    suffixed_sku,
+    width_value,
+)
 
 DATA = Path(__file__).parent / "data"
 
@@ -158,7 +166,7 @@ def test_empty_file_is_refused():
 
 @pytest.mark.parametrize(("value", "label", "sort_key"), [
     ("8", "8", 80), ("8.5", "8.5", 85), ("US 10", "10", 100), ("9 1/2", "9.5", 95),
-    ("8.0", "8", 80), ("XL", "XL", 10_000),
+    ("8.0", "8", 80), ("XL", "XL", 10_000), ("38,5", "38.5", 385),
 ])
 def test_size_values(value, label, sort_key):
     assert (size_value(value).label, size_value(value).sort_key) == (label, sort_key)
@@ -180,3 +188,64 @@ def test_colour_names_become_slugs_with_a_swatch():
     assert (light.slug, light.name, light.hex) == ("light-blue", "Light blue", "#2f5fa7")
     with pytest.raises(ValueError, match="no letters"):
         colour_value("!!")
+
+
+@pytest.mark.parametrize(("text", "exponent", "minor"), [
+    ("119.00", 2, 11900), ("119,00", 2, 11900), ("1000,00", 2, 100000),
+    ("1,234.50", 2, 123450), ("1.234,50", 2, 123450), ("1 234,50", 2, 123450),
+    ("€ 12,5", 2, 1250), ("$79.50", 2, 7950), ("1,000,000", 2, 100000000),
+    ("8000", 0, 8000), ("8000.00", 0, 8000), ("12.345", 3, 12345),
+])
+def test_prices_with_either_decimal_separator(text, exponent, minor):
+    assert parse_price(text, "Price", exponent) == minor
+
+
+@pytest.mark.parametrize(("text", "exponent", "message"), [
+    ("1.000", 2, "ambiguous"), ("1,000", 2, "ambiguous"), ("1.000", 0, "ambiguous"),
+    ("8000.5", 0, "fractions of the currency's smallest unit"), ("1,2,3", 2, "not a price"),
+    ("1.234.5", 2, "not a price"), ("1,234.567,8", 2, "not a price"), ("-5", 2, "not a price"),
+    ("cheap", 2, "not a price"), ("1,000,001", 2, "too large"),
+])
+def test_ambiguous_or_bad_prices_are_refused(text, exponent, message):
+    with pytest.raises(ValueError, match=message):
+        parse_price(text, "Price", exponent)
+
+
+def test_currency_exponents():
+    assert [currency_exponent(c) for c in ("USD", "eur", "JPY", "KWD", None)] == [2, 2, 0, 3, 2]
+
+
+@pytest.mark.parametrize(("name", "kind"), [
+    ("Taille", "size"), ("Tamanho", "size"), ("Größe", "size"), ("Talla", "size"),
+    ("サイズ", "size"), ("色", "colour"), ("Couleur", "colour"), ("Farbe", "colour"),
+    ("Colour", "colour"), ("Color", "colour"), ("Width", "width"), ("Breite", "width"),
+    ("Largeur", "width"), ("Material", "attribute"), ("Schuhweite", "attribute"),
+])
+def test_option_names_in_several_languages(name, kind):
+    assert option_kind(name, "x") == kind
+
+
+def test_the_placeholder_option_and_the_map_option_table():
+    assert option_kind("Title", "Default Title") is None
+    assert option_kind("Title", "Red") == "attribute"  # real values on the placeholder name
+    table = parse_option_map(["Schuhweite=width", " Taille = attribute", "Tint=color"])
+    assert table == {"schuhweite": "width", "taille": "attribute", "tint": "colour"}
+    assert option_kind("SCHUHWEITE", "H", table) == "width"
+    assert option_kind("Taille", "38", table) == "attribute"
+    with pytest.raises(ValueError, match="must look like"):
+        parse_option_map(["Taille=shoe"])
+
+
+def test_generated_skus_are_stable_bounded_and_tell_similar_values_apart():
+    first = generated_sku("bottine-aurore", ["38", "Large", "Noir"])
+    assert first == generated_sku("bottine-aurore", ["38 ", "Large", "Noir", ""])
+    assert first != generated_sku("bottine-aurore", ["38", "Large", "Noir mat"])
+    assert generated_sku("geta", ["24", "黒"]) != generated_sku("geta", ["24", "白"])
+    long = generated_sku("x" * 120, ["y" * 40])
+    assert len(long) <= 64 and len(suffixed_sku("S" * 64, "h", ["1"])) == 64
+
+
+def test_long_width_names_are_refused_not_cut():
+    with pytest.raises(ValueError, match="too long"):
+        width_value("Extra Extra Extra Roomy Fit")
+    assert width_value("Extra Roomy").code == "EXTRAROOMY"
