@@ -109,24 +109,6 @@ def json_depth(data):
     return deepest
 
 
-class UnreadableText(ValueError):
-    """An uploaded text file the shop cannot read; the message says why, for a person."""
-
-
-def decode_text(data):
-    """Bytes of an uploaded text file (CSV) as str; raises UnreadableText.
-
-    UTF-8 with or without a byte-order mark; a NUL anywhere refuses the file."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UnreadableText("the file is not UTF-8 text; save it as 'CSV UTF-8' "
-                             "and try again") from None
-    if "\x00" in text:
-        raise UnreadableText("the file contains NUL characters, so it is not a text file; "
-                             "save it as 'CSV UTF-8' and try again")
-    return text
-
 
 class ShopRequest(Request):
     """Flask's request, whose JSON is refused (400) when it nests too deeply or holds NUL.

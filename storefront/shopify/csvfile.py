@@ -1,76 +1,98 @@
-"""Reading Shopify's product and inventory CSV exports: no database, only checked rows.
+"""Reading Shopify's product export: no database, only checked rows and a report.
 
 Shopify writes one product across several lines: the first line of a handle
 carries the product (title, body, tags ...) and its first variant and image;
-the lines after it with the same handle carry further variants and images.
-Quoted fields may contain newlines (HTML bodies do), so a record can span
-several physical lines; every problem is reported with the line its record
-starts on, which is what a spreadsheet shows. A variant line without a SKU is
-a bad row: variants are matched by SKU when the file is imported again, so a
-made-up SKU would duplicate the variant on the next run.
+the lines after it with the same handle carry further variants and images (a
+line with only an image is a continuation row). Two layouts are read, told
+apart by nothing but their column names: the one Shopify used for years
+(`Handle`, `Body (HTML)`, `Variant SKU`, `Option1 Name` ...) and the current
+one (`URL handle`, `Description`, `SKU`, `Option1 name`, `Compare-at price`,
+`Continue selling when out of stock` ...). Column names are compared without
+regard to case.
+
+A variant is identified as Shopify does, by its handle and option values. A
+variant without SKU gets one generated from them (the same on every import);
+a SKU that two variants share stays with the first and the second gets a
+suffixed one. Both are reported with their lines, as is every row that was
+skipped or changed on the way in: nothing is dropped without a word. Every
+problem is reported with the line its record starts on, which is what a
+spreadsheet shows.
 """
 
-import csv
-import io
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from ..exceptions import DomainError
+from ..csvrows import BatchRejected, LineProblem, cells, decode, header, records
+from ..inputs import parse_int
+from ..inventory.service import MAX_UNITS
 from . import options as opts
-from .html import plain_text, sanitise, shorten
+from .html import plain_text, sanitise_with_report, shorten
 
-MAX_UNITS = 1_000_000
-
-# Every column of Shopify's product export that this import reads or knowingly skips.
-PRODUCT_COLUMNS = {
-    "Handle", "Title", "Body (HTML)", "Vendor", "Product Category", "Type", "Tags",
-    "Published", "Option1 Name", "Option1 Value", "Option1 Linked To", "Option2 Name",
-    "Option2 Value", "Option2 Linked To", "Option3 Name", "Option3 Value",
-    "Option3 Linked To", "Variant SKU", "Variant Grams", "Variant Inventory Tracker",
-    "Variant Inventory Qty", "Variant Inventory Policy", "Variant Fulfillment Service",
-    "Variant Price", "Variant Compare At Price", "Variant Requires Shipping",
-    "Variant Taxable", "Unit Price Total Measure", "Unit Price Total Measure Unit",
-    "Unit Price Base Measure", "Unit Price Base Measure Unit", "Variant Barcode",
-    "Image Src", "Image Position", "Image Alt Text", "Gift Card", "SEO Title",
-    "SEO Description", "Variant Image", "Variant Weight Unit", "Variant Tax Code",
-    "Cost per item", "Status", "Standard Product Type", "Custom Product Type",
+# Every column this import reads, by the name of Shopify's older layout; the current
+# layout's names (and the older ones in any case) are mapped onto them.
+COLUMN_ALIASES = {
+    "url handle": "Handle",
+    "description": "Body (HTML)",
+    "published on online store": "Published",
+    "sku": "Variant SKU",
+    "price": "Variant Price",
+    "compare-at price": "Variant Compare At Price",
+    "compare at price": "Variant Compare At Price",
+    "inventory tracker": "Variant Inventory Tracker",
+    "inventory quantity": "Variant Inventory Qty",
+    "continue selling when out of stock": "Variant Inventory Policy",
+    "requires shipping": "Variant Requires Shipping",
+    "product image url": "Image Src",
+    "variant image url": "Variant Image",
+    "gift card": "Gift Card",
+    "seo title": "SEO Title",
+    "seo description": "SEO Description",
+    "image position": "Image Position",
+    "image alt text": "Image Alt Text",
+    "custom product type": "Custom Product Type",
 }
-# Column families whose names carry a market or a Google field after the slash.
-PRODUCT_COLUMN_PREFIXES = ("Google Shopping / ", "Included / ", "Price / ",
-                           "Compare At Price / ")
-# Where Shopify's inventory export keeps on hand, newest layout first: "On hand (new)" is
-# the column staff fill in to change stock, so a value there wins over the current one.
-INVENTORY_QUANTITY_COLUMNS = ("On hand (new)", "On hand (current)", "On hand",
-                              "Available (not editable)", "Available")
+READ_COLUMNS = {
+    "Handle", "Title", "Body (HTML)", "Type", "Custom Product Type", "Tags", "Published",
+    "Status", "Option1 Name", "Option1 Value", "Option2 Name", "Option2 Value",
+    "Option3 Name", "Option3 Value", "Variant SKU", "Variant Inventory Tracker",
+    "Variant Inventory Qty", "Variant Inventory Policy", "Variant Price",
+    "Variant Compare At Price", "Variant Requires Shipping", "Variant Image", "Image Src",
+    "Image Position", "Image Alt Text", "Gift Card", "SEO Title", "SEO Description",
+    "Google Shopping / Gender",
+}
+# Columns that never carry anything a shopper here would see, and Shopify's own ids:
+# named once in the notes, without a count of their values.
+ADMIN_COLUMNS = {
+    "vendor", "product category", "standard product type", "variant grams",
+    "weight value (grams)", "variant weight unit", "weight unit for display",
+    "variant fulfillment service", "fulfillment service", "variant taxable", "charge tax",
+    "variant tax code", "tax code", "variant barcode", "barcode", "cost per item",
+    "option1 linked to", "option2 linked to", "option3 linked to",
+    "unit price total measure", "unit price total measure unit", "unit price base measure",
+    "unit price base measure unit", "product id", "variant id", "id",
+}
+# Markets' prices and inclusion flags, and Google Shopping fields, carry a name after a slash.
+MARKET_PREFIXES = ("included / ", "price / ", "compare at price / ", "google shopping / ")
+# Shopify's inventory export; refused here with the right command.
+INVENTORY_COLUMNS = {"on hand", "on hand (current)", "on hand (new)", "available",
+                     "available (not editable)", "location"}
+_METAFIELD = re.compile(r"\bmetafields?\.", re.IGNORECASE)
+
+# Minor units per currency where they are not 2 (ISO 4217). Kept here until the shop has
+# one table of currencies; `currency_exponent` is the one place to swap it in.
+_EXPONENTS = {
+    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
+    "PYG": 0, "RWF": 0, "UGX": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+}
+MAX_PRICE_UNITS = 1_000_000  # a million in the shop's currency, whatever its minor units
 
 
-@dataclass(frozen=True)
-class Problem:
-    line: int
-    message: str
-
-    def __str__(self):
-        return f"line {self.line}: {self.message}" if self.line else self.message
-
-
-class ShopifyFileError(DomainError):
-    """The file cannot be imported; `problems` lists every bad row with its line."""
-
-    status = 422
-    code = "bad_shopify_file"
-
-    def __init__(self, problems):
-        self.problems = sorted(problems, key=lambda p: p.line)
-        count = len(self.problems)
-        super().__init__(
-            f"{count} problem{'s' if count != 1 else ''} in the file; nothing was imported."
-        )
-
-    def to_dict(self):
-        return super().to_dict() | {
-            "problems": [{"line": p.line, "message": p.message} for p in self.problems]
-        }
+def currency_exponent(currency):
+    """How many minor units a currency has: 2 for USD, 0 for JPY, 3 for KWD."""
+    return _EXPONENTS.get((currency or "USD").upper(), 2)
 
 
 @dataclass
@@ -92,8 +114,12 @@ class ShopifyVariant:
     price_cents: int
     compare_at_cents: int | None
     quantity: int | None
-    oversells: bool
+    oversells: bool  # Shopify kept selling it when out of stock ("continue")
+    tracked: bool = True  # Shopify counted its stock (an Inventory Tracker was set)
+    requires_shipping: bool = True
     image_src: str | None = None
+    sku_source: str = "file"  # or "generated" (no SKU) or "suffixed" (another variant's)
+    sku_note: str | None = None  # why the SKU is not the file's, for the report
 
 
 @dataclass
@@ -111,8 +137,10 @@ class ShopifyProduct:
     seo_description: str | None
     gift_card: bool
     option_names: list
+    option_kinds: list
     variants: list = field(default_factory=list)
     images: list = field(default_factory=list)
+    skip_reason: str | None = None
 
     def ordered_images(self):
         """Images in Shopify's order (position, then file order), variant images last."""
@@ -134,95 +162,107 @@ class ProductExport:
     products: list
     notes: list
     has_quantities: bool
+    layout: str = "older"  # "older" (Handle, Variant SKU ...) or "current" (URL handle, SKU)
+    currency: str = "USD"
+    # Rows changed or skipped on the way in, by line, and a reason per kind for the summary.
+    adjustments: list = field(default_factory=list)
+    skipped: Counter = field(default_factory=Counter)
 
     @property
     def variant_count(self):
         return sum(len(p.variants) for p in self.products)
 
-
-# -- reading the text ------------------------------------------------------------
-
-def _decode(data):
-    if isinstance(data, str):
-        return data.removeprefix("\ufeff")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ShopifyFileError([Problem(
-            line, "the file is not UTF-8 text (Shopify exports are); "
-                  "save it again as \"CSV UTF-8\" and retry."
-        )]) from None
+    def adjust(self, line, message, kind=None):
+        self.adjustments.append(LineProblem(line, message))
+        if kind:
+            self.skipped[kind] += 1
 
 
-def _records(data):
-    """(line number, header) then (line number, fields) for every non-blank record."""
-    text = _decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    start = 1
-    try:
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                yield start, row
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise ShopifyFileError([Problem(start, f"the CSV cannot be read ({exc}).")]) from None
+# -- reading cells ---------------------------------------------------------------
 
-
-def _header(records, what):
-    first = next(records, None)
-    if first is None:
-        raise ShopifyFileError([Problem(0, f"the file is empty; expected a Shopify {what}.")])
-    line, header = first
-    names = [name.strip() for name in header]
-    duplicates = sorted({n for n in names if n and names.count(n) > 1})
-    if duplicates:
-        raise ShopifyFileError([Problem(line, "the header repeats column(s): "
-                                              + ", ".join(duplicates))])
-    return line, names
-
-
-def _cells(line, row, names, problems):
-    """The row as {column: stripped value}, or None (with a problem) when it has extra fields."""
-    if len(row) > len(names) and any(cell.strip() for cell in row[len(names):]):
-        problems.append(Problem(line, f"the row has {len(row)} fields but the header has "
-                                      f"{len(names)}; is a comma missing its quotes?"))
-        return None
-    cells = dict(zip(names, (cell.strip() for cell in row), strict=False))
-    return {name: cells.get(name, "") for name in names}
+def canonical(name):
+    """The older layout's name for a column of either layout, or the name as it is."""
+    key = " ".join(name.casefold().split())
+    if key in COLUMN_ALIASES:
+        return COLUMN_ALIASES[key]
+    for known in READ_COLUMNS:
+        if known.casefold() == key:
+            return known
+    if re.fullmatch(r"option([123]) (name|value)", key):
+        return f"Option{key[6]} {key[8:].title()}"
+    return name
 
 
 def _bool(value, default):
     value = value.strip().lower()
-    if value in ("true", "yes", "1"):
+    if value in ("true", "yes", "1", "continue"):
         return True
-    if value in ("false", "no", "0"):
+    if value in ("false", "no", "0", "deny"):
         return False
     return default
 
 
-def _money(value, column):
-    """Integer cents from "119.00"; raises ValueError with the column in the message."""
-    text = value.replace(",", "").strip().lstrip("$£€")
+_CURRENCY_MARKS = re.compile(r"[\s\u00a0\u202f$£€¥₩₹]|[A-Z]{3}")
+
+
+def parse_price(value, column, exponent=2):
+    """Minor units from a price as Shopify or a spreadsheet writes it; raises ValueError.
+
+    "119.00", "119,00", "1,234.50", "1.234,50" and "1 234,50" are read; a lone
+    separator followed by exactly three digits ("1.000", "1,000") could be either
+    a thousands mark or a decimal one, so it is refused rather than guessed (except
+    in a currency with three decimals, where Shopify writes every price that way).
+    """
+    text = _CURRENCY_MARKS.sub("", value.strip())
+    if re.fullmatch(r"[0-9]+([.,][0-9]+)*", text) is None:
+        raise ValueError(f"{column} {value!r} is not a price")
+    dots, commas = text.count("."), text.count(",")
+    if dots and commas:
+        decimal = "." if text.rfind(".") > text.rfind(",") else ","
+        grouping = "," if decimal == "." else "."
+        whole, _, fraction = text.rpartition(decimal)
+        if text.count(decimal) > 1 or not _grouped(whole, grouping):
+            raise ValueError(f"{column} {value!r} mixes separators in a way that is not a "
+                             "price")
+        number = whole.replace(grouping, "") + "." + fraction
+    elif dots + commas == 0:
+        number = text
+    else:
+        mark = "." if dots else ","
+        whole, _, fraction = text.rpartition(mark)
+        if dots + commas > 1:
+            if not _grouped(text, mark):
+                raise ValueError(f"{column} {value!r} is not a price")
+            number = text.replace(mark, "")
+        elif len(fraction) == 3 and exponent != 3:
+            raise ValueError(f"{column} {value!r} is ambiguous: is {mark!r} a thousands "
+                             "separator or the decimal point? Write it with two decimals "
+                             "(e.g. 1000.00)")
+        else:
+            number = f"{whole}.{fraction}"
     try:
-        amount = Decimal(text)
+        amount = Decimal(number)
     except InvalidOperation:
         raise ValueError(f"{column} {value!r} is not a price") from None
-    if not amount.is_finite() or amount < 0:
-        raise ValueError(f"{column} {value!r} is not a price")
-    cents = amount * 100
-    if cents != cents.to_integral_value():
-        raise ValueError(f"{column} {value!r} has fractions of a cent")
-    if cents > 100_000_000:
+    minor = amount * (10 ** exponent)
+    if minor != minor.to_integral_value():
+        unit = "a cent" if exponent == 2 else "the currency's smallest unit"
+        raise ValueError(f"{column} {value!r} has fractions of {unit}")
+    if amount > MAX_PRICE_UNITS:
         raise ValueError(f"{column} {value!r} is too large")
-    return int(cents)
+    return int(minor)
 
 
-def _units(value, column):
-    text = value.strip()
-    if re.fullmatch(r"[+-]?\d+(?:\.0+)?", text) is None:
+def _grouped(text, mark):
+    """Whether `text` is digits grouped in threes by `mark` ("1,234,567")."""
+    return re.fullmatch(r"[0-9]{1,3}(?:" + re.escape(mark) + r"[0-9]{3})*", text) is not None
+
+
+def parse_units(value, column):
+    """A whole number of units (ASCII digits, optional minus); raises ValueError."""
+    number = parse_int(value)
+    if number is None:
         raise ValueError(f"{column} {value!r} is not a whole number")
-    number = int(Decimal(text))
     if abs(number) > MAX_UNITS:
         raise ValueError(f"{column} {value!r} is more than {MAX_UNITS:,} units")
     return number
@@ -230,13 +270,18 @@ def _units(value, column):
 
 # -- products -------------------------------------------------------------------
 
+# Words in a product type, in English and the other languages shops export in.
 CATEGORY_WORDS = [
-    ("boots", ("boot",)),
-    ("sandals", ("sandal", "slide", "flip flop")),
-    ("slippers", ("slipper", "house shoe", "indoor")),
-    ("walking", ("walk", "hik", "trail", "trek")),
-    ("dress", ("dress", "formal", "oxford", "derby", "loafer", "brogue", "mary jane", "pump")),
-    ("everyday", ("sneaker", "trainer", "everyday", "casual", "shoe", "canvas")),
+    ("boots", ("boot", "bottine", "botte", "stiefel", "bota", "stivale", "ブーツ")),
+    ("sandals", ("sandal", "slide", "flip flop", "sandale", "sandalia", "sandalo", "サンダル")),
+    ("slippers", ("slipper", "house shoe", "indoor", "pantoufle", "chausson", "hausschuh",
+                  "pantufla", "pantofol", "chinelo", "スリッパ")),
+    ("walking", ("walk", "hik", "trail", "trek", "marche", "randonn", "wander", "senderismo",
+                 "caminhada")),
+    ("dress", ("dress", "formal", "oxford", "derby", "loafer", "brogue", "mary jane", "pump",
+               "mocassin", "ballerine", "escarpin")),
+    ("everyday", ("sneaker", "trainer", "everyday", "casual", "shoe", "canvas", "basket",
+                  "chaussure", "schuh", "zapato", "sapato", "scarpa", "スニーカー")),
 ]
 GENDER_WORDS = {
     "women": "women", "womens": "women", "women's": "women", "female": "women",
@@ -274,28 +319,45 @@ def _tags(value):
     return tags
 
 
-def _product(line, cells, problems):
-    handle = cells["Handle"]
-    title = " ".join(cells.get("Title", "").split())
+def _product(line, handle, values, export, option_map, problems):
+    title = " ".join(values.get("Title", "").split())
     if not title:
-        problems.append(Problem(line, f"the first row of {handle!r} has no Title."))
+        problems.append(LineProblem(line, f"the first row of {handle!r} has no Title"))
         return None
     if len(title) > 200:
-        problems.append(Problem(line, "the Title is longer than 200 characters."))
+        problems.append(LineProblem(line, "the Title is longer than 200 characters"))
         return None
-    description = sanitise(cells.get("Body (HTML)", ""))
+    description, removed = sanitise_with_report(values.get("Body (HTML)", ""))
+    if removed:
+        export.adjust(line, f"{handle}: removed from the description: {', '.join(removed)}")
     text = plain_text(description)
-    seo_title = cells.get("SEO Title", "") or None
-    seo_description = cells.get("SEO Description", "") or None
-    product_type = cells.get("Type") or cells.get("Custom Product Type") or ""
-    tags = _tags(cells.get("Tags", ""))
+    seo_title = values.get("SEO Title", "") or None
+    seo_description = values.get("SEO Description", "") or None
+    if seo_title and len(seo_title) > 200:
+        export.adjust(line, f"{handle}: the SEO title was shortened to 200 characters")
+    if seo_description and len(seo_description) > 300:
+        export.adjust(line, f"{handle}: the SEO description was shortened to 300 characters")
+    product_type = values.get("Type") or values.get("Custom Product Type") or ""
+    tags = _tags(values.get("Tags", ""))
     category = category_for(product_type)
     if category is None:
         category = "everyday"
         # The type is kept as a tag so shoppers can still search for it.
         if product_type and opts.slugify(product_type) not in {opts.slugify(t) for t in tags}:
             tags.append(product_type[:60])
-    status = cells.get("Status", "").lower()
+    status = values.get("Status", "").lower()
+    names = [" ".join(values.get(f"Option{i} Name", "").split()) for i in (1, 2, 3)]
+    kinds, used = [], {}
+    for index, name in enumerate(names, start=1):
+        kind = opts.option_kind(name, values.get(f"Option{index} Value", ""), option_map) \
+            if name else None
+        if kind in ("size", "width", "colour") and kind in used:
+            export.adjust(line, f"{handle}: Option{index} {name!r} is a second {kind} option "
+                                f"(after {used[kind]!r}); it is kept as a variant attribute")
+            kind = "attribute"
+        if kind in ("size", "width", "colour"):
+            used[kind] = name
+        kinds.append(kind)
     return ShopifyProduct(
         line=line,
         handle=handle,
@@ -303,17 +365,20 @@ def _product(line, cells, problems):
         description=description,
         summary=shorten(plain_text(seo_description or "") or text, 300),
         category=category,
-        gender=_gender(cells, tags, product_type),
+        gender=_gender(values, tags, product_type),
         tags=tags,
-        published=_bool(cells.get("Published", ""), True) and status in ("", "active"),
+        published=_bool(values.get("Published", ""), True) and status in ("", "active"),
         seo_title=shorten(seo_title, 200) if seo_title else None,
         seo_description=shorten(seo_description, 300) if seo_description else None,
-        gift_card=_bool(cells.get("Gift Card", ""), False),
-        option_names=[cells.get(f"Option{i} Name", "") for i in (1, 2, 3)],
+        gift_card=_bool(values.get("Gift Card", ""), False),
+        option_names=names,
+        option_kinds=kinds,
     )
 
 
 def _image_src(value, column):
+    if value.startswith("//"):
+        value = "https:" + value
     if not value.lower().startswith("https://"):
         raise ValueError(f"{column} {value!r} is not an https:// address")
     if len(value) > 300:
@@ -321,25 +386,28 @@ def _image_src(value, column):
     return value
 
 
-def _variant(line, cells, product):
-    """A variant from one row; raises ValueError naming what is wrong."""
-    sku = cells.get("Variant SKU", "")
-    if not sku:
-        raise ValueError("the variant has no Variant SKU; every variant needs one so a "
-                         "second import can find it again")
+def _option_values(values):
+    return [" ".join(values.get(f"Option{i} Value", "").split()) for i in (1, 2, 3)]
+
+
+def _variant(line, values, product, exponent, tracker_column):
+    """A variant from one row (its SKU as the file has it); raises ValueError naming what
+    is wrong."""
+    sku = values.get("Variant SKU", "")
     if len(sku) > 64:
-        raise ValueError(f"the Variant SKU {sku!r} is longer than 64 characters")
+        raise ValueError(f"the SKU {sku!r} is longer than 64 characters")
     chosen = {"size": opts.ONE_SIZE, "width": opts.STANDARD_WIDTH, "colour": opts.AS_PICTURED}
     attributes = {}
-    for index, name in enumerate(product.option_names, start=1):
-        value = " ".join(cells.get(f"Option{index} Value", "").split())
+    option_values = _option_values(values)
+    for index, (name, kind, value) in enumerate(
+            zip(product.option_names, product.option_kinds, option_values, strict=True),
+            start=1):
         if not name and not value:
             continue
         if not name:
             raise ValueError(f"Option{index} Value {value!r} has no Option{index} Name on "
                              f"the product's first row")
-        kind = opts.option_kind(name, value)
-        if kind is None:
+        if kind is None or (name.lower() == "title" and value.lower() == "default title"):
             continue
         if not value:
             raise ValueError(f"Option{index} Value ({name}) is empty")
@@ -351,117 +419,211 @@ def _variant(line, cells, product):
             chosen["colour"] = opts.colour_value(value)
         else:
             attributes[name] = value
-    price = cells.get("Variant Price", "")
+    price = values.get("Variant Price", "")
     if not price:
-        raise ValueError("Variant Price is empty")
-    price_cents = _money(price, "Variant Price")
-    compare = cells.get("Variant Compare At Price", "")
-    compare_cents = _money(compare, "Variant Compare At Price") if compare else None
-    if compare_cents is not None and compare_cents <= price_cents:
-        compare_cents = None  # Shopify often repeats the price here; it is not a sale.
-    quantity = cells.get("Variant Inventory Qty", "")
-    image = cells.get("Variant Image", "")
+        raise ValueError("the Price is empty")
+    price_cents = parse_price(price, "Price", exponent)
+    compare = values.get("Variant Compare At Price", "")
+    compare_cents = parse_price(compare, "Compare-at price", exponent) if compare else None
+    quantity = values.get("Variant Inventory Qty", "")
+    image = values.get("Variant Image", "")
     return ShopifyVariant(
         line=line,
         sku=sku,
         attributes=attributes,
         price_cents=price_cents,
         compare_at_cents=compare_cents,
-        quantity=_units(quantity, "Variant Inventory Qty") if quantity else None,
-        oversells=cells.get("Variant Inventory Policy", "").lower() == "continue",
-        image_src=_image_src(image, "Variant Image") if image else None,
+        quantity=parse_units(quantity, "Inventory quantity") if quantity else None,
+        oversells=_bool(values.get("Variant Inventory Policy", ""), False),
+        tracked=bool(values.get("Variant Inventory Tracker")) if tracker_column else True,
+        requires_shipping=_bool(values.get("Variant Requires Shipping", ""), True),
+        image_src=_image_src(image, "Variant image") if image else None,
         **chosen,
     )
 
 
-def _is_variant_row(cells):
-    return any(cells.get(c) for c in ("Variant SKU", "Variant Price", "Option1 Value",
-                                       "Variant Inventory Qty"))
+def _is_variant_row(values):
+    return any(values.get(c) for c in ("Variant SKU", "Variant Price", "Option1 Value",
+                                        "Variant Inventory Qty"))
 
 
-def _image(line, cells):
-    src = cells.get("Image Src", "")
+def _image(line, values):
+    src = values.get("Image Src", "")
     if not src:
         return None
-    position = cells.get("Image Position", "")
+    position = values.get("Image Position", "")
     return ShopifyImage(
         line=line,
         src=_image_src(src, "Image Src"),
-        alt=" ".join(cells.get("Image Alt Text", "").split())[:300],
-        position=_units(position, "Image Position") if position else None,
+        alt=" ".join(values.get("Image Alt Text", "").split())[:300],
+        position=parse_units(position, "Image Position") if position else None,
     )
 
 
-def parse_products(data):
-    """Read a Shopify product export (bytes or text) into products with their variants.
-
-    Raises ShopifyFileError listing every bad row when any row is bad.
-    """
-    records = _records(data)
-    header_line, names = _header(records, "product export")
-    if "SKU" in names and "Variant SKU" not in names:
-        raise ShopifyFileError([Problem(header_line, (
-            "this looks like Shopify's inventory export; import it with "
-            "`flask inventory import`."))])
-    if "Handle" not in names or "Title" not in names:
-        raise ShopifyFileError([Problem(header_line, (
-            "this is not a Shopify product export (it needs Handle and Title columns)."))])
+def _ignored_columns(names, rows_with_values):
+    """A note for each kind of column this shop has no place for, with how many values."""
+    metafields, others, admin = [], [], []
+    for name in names:
+        if not name or canonical(name) in READ_COLUMNS:
+            continue
+        key = " ".join(name.casefold().split())
+        count = rows_with_values.get(name, 0)
+        if _METAFIELD.search(name):
+            metafields.append(f"{name} ({count} value{'s' if count != 1 else ''})")
+        elif key in ADMIN_COLUMNS or key.startswith(MARKET_PREFIXES):
+            if count:
+                admin.append(name)
+        else:
+            others.append(f"{name} ({count} value{'s' if count != 1 else ''})")
     notes = []
-    unknown = [n for n in names if n and n not in PRODUCT_COLUMNS
-               and not n.startswith(PRODUCT_COLUMN_PREFIXES)]
-    if unknown:
-        notes.append("Ignored column(s) this shop has no place for: " + ", ".join(unknown))
-    has_quantities = "Variant Inventory Qty" in names
-    if not has_quantities:
-        notes.append("The file has no Variant Inventory Qty column: new variants start with "
-                     "0 on hand and existing stock is left alone.")
+    if metafields:
+        notes.append("Ignored metafield column(s), which this shop has no place for; copy "
+                     "what shoppers need into the description: " + ", ".join(metafields))
+    if others:
+        notes.append("Ignored column(s) this shop does not know: " + ", ".join(others))
+    if admin:
+        notes.append("Ignored Shopify admin column(s) (weights, taxes, barcodes, costs, "
+                     "markets): " + ", ".join(admin))
+    return notes
+
+
+def parse_products(data, *, currency="USD", option_map=None, include_unshipped=False):
+    """Read a Shopify product export (bytes or text, either layout) into products.
+
+    `currency` says how many minor units a price has (JPY none); `option_map`
+    ({option name key: kind}) adds to the built-in option names. Raises
+    BatchRejected listing every bad row when any row is bad.
+    """
+    rows = records(decode(data))
+    header_line, raw_names = header(rows, "a Shopify product export")
+    names = [canonical(n) for n in raw_names]
+    folded = {" ".join(n.casefold().split()) for n in raw_names}
+    if "Variant Price" not in names and folded & INVENTORY_COLUMNS:
+        raise BatchRejected([LineProblem(header_line, (
+            "this looks like Shopify's inventory export (Products > Inventory > Export); "
+            "import it with `flask inventory import`, after the products."))])
+    if "Title" not in names or "Handle" not in names:
+        raise BatchRejected([LineProblem(header_line, (
+            "this is not a Shopify product export (it needs Title and Handle, or URL "
+            "handle, columns); export it again from Products > Export."))])
+    layout = "current" if any(n.casefold() == "url handle" for n in raw_names) else "older"
+    renamed = [n for n in set(names) if n and names.count(n) > 1]
+    if renamed:
+        raise BatchRejected([LineProblem(header_line, (
+            "the header has column(s) for the same field in both of Shopify's layouts: "
+            + ", ".join(sorted(renamed))))])
+    export = ProductExport([], [], "Variant Inventory Qty" in names, layout, currency)
+    exponent = currency_exponent(currency)
+    tracker_column = "Variant Inventory Tracker" in names
 
     problems = []
     products = {}
-    skus = {}
-    for line, row in records:
-        cells = _cells(line, row, names, problems)
-        if cells is None:
+    owners = {}  # sku -> line of the variant that keeps it
+    identities = {}  # (handle, option values) -> line
+    filled = Counter()
+    failed = set()  # handles with a bad variant or image row
+    for line, row in rows:
+        values = cells(line, row, names, problems)
+        if values is None:
             continue
-        handle = cells["Handle"]
+        for raw, name in zip(raw_names, names, strict=True):
+            if values.get(name):
+                filled[raw] += 1
+        handle = values["Handle"]
         if not handle:
-            problems.append(Problem(line, "Handle is empty."))
+            problems.append(LineProblem(line, "Handle is empty"))
             continue
         if len(handle) > 120 or re.search(r"[\s/?#]", handle):
-            problems.append(Problem(line, f"the Handle {handle!r} cannot be a product address "
-                                          "(at most 120 characters, no spaces, / ? or #)."))
+            problems.append(LineProblem(line, f"the Handle {handle!r} cannot be a product "
+                                              "address (at most 120 characters, no spaces, "
+                                              "/ ? or #)"))
             continue
         product = products.get(handle)
         if product is None:
-            product = _product(line, cells, problems)
+            product = _product(line, handle, values, export, option_map, problems)
             if product is None:
                 continue
             products[handle] = product
         if product.gift_card:
-            continue  # skipped by the import, so its rows need no checking
+            continue  # skipped by the import (reported once), so its rows need no checking
         try:
-            if _is_variant_row(cells):
-                variant = _variant(line, cells, product)
-                if variant.sku in skus:
-                    raise ValueError(f"the Variant SKU {variant.sku!r} is already used on "
-                                     f"line {skus[variant.sku]}")
-                skus[variant.sku] = line
+            if _is_variant_row(values):
+                variant = _variant(line, values, product, exponent, tracker_column)
+                _identify(variant, product, _option_values(values), owners, identities)
                 product.variants.append(variant)
-            image = _image(line, cells)
+            image = _image(line, values)
             if image:
                 product.images.append(image)
+            elif not _is_variant_row(values) and line != product.line:
+                export.adjust(line, f"{handle}: the row has neither a variant nor an image "
+                                    "and was skipped", "rows with no variant or image")
         except ValueError as exc:
-            problems.append(Problem(line, str(exc) + "."))
+            problems.append(LineProblem(line, str(exc)))
+            failed.add(handle)
+    export.notes.extend(_ignored_columns(raw_names, filled))
+    if not export.has_quantities:
+        export.notes.append("The file has no inventory quantity column: new variants start "
+                            "with 0 on hand and existing stock is left alone.")
     for product in products.values():
-        if not product.variants and not product.gift_card:
-            problems.append(Problem(product.line, f"{product.handle!r} has no variant rows "
-                                                  "(no SKU, price or option values)."))
-        problems.extend(_clashing_options(product))
+        if product.gift_card:
+            product.skip_reason = "gift card"
+        elif product.variants and not include_unshipped and not any(
+                v.requires_shipping for v in product.variants):
+            # Shipping protection, donations, digital goods and app products: nothing to ship.
+            product.skip_reason = "nothing to ship"
+        elif not product.variants and product.handle not in failed:
+            problems.append(LineProblem(product.line, f"{product.handle!r} has no variant "
+                                                      "rows (no SKU, price or option values)"))
+        if product.skip_reason:
+            export.adjust(product.line, f"{product.handle}: skipped ({product.skip_reason}): "
+                                        f"{product.title!r}, "
+                                        f"{len(product.variants)} variant row(s)",
+                          product.skip_reason)
+        else:
+            problems.extend(_clashing_options(product))
+            _report_changes(product, export)
     if not products and not problems:
-        problems.append(Problem(header_line, "the file has a header but no product rows."))
+        problems.append(LineProblem(header_line, "the file has a header but no product rows"))
     if problems:
-        raise ShopifyFileError(problems)
-    return ProductExport(list(products.values()), notes, has_quantities)
+        raise BatchRejected(problems)
+    export.products = list(products.values())
+    export.adjustments.sort(key=lambda a: a.line)
+    return export
+
+
+def _identify(variant, product, option_values, owners, identities):
+    """Give the variant its SKU: the file's, a generated one, or a suffixed one (reported)."""
+    identity = (product.handle, opts.variant_key_values(option_values))
+    if identity in identities:
+        raise ValueError(f"this is the same variant (handle and option values) as line "
+                         f"{identities[identity]}")
+    identities[identity] = variant.line
+    if not variant.sku:
+        variant.sku = opts.generated_sku(product.handle, option_values)
+        variant.sku_source = "generated"
+        variant.sku_note = (f"{product.handle}: the variant has no SKU; it was given "
+                            f"{variant.sku} (the same on every import)")
+    elif variant.sku in owners:
+        first = variant.sku
+        variant.sku = opts.suffixed_sku(first, product.handle, option_values)
+        variant.sku_source = "suffixed"
+        variant.sku_note = (f"{product.handle}: the SKU {first} is already used on line "
+                            f"{owners[first]}; this variant was given {variant.sku}")
+    if variant.sku in owners:
+        raise ValueError(f"the SKU {variant.sku!r} is already used on line "
+                         f"{owners[variant.sku]}")
+    owners[variant.sku] = variant.line
+
+
+def _report_changes(product, export):
+    for variant in product.variants:
+        if variant.sku_note:
+            export.adjust(variant.line, variant.sku_note)
+        if variant.compare_at_cents is not None and variant.compare_at_cents <= \
+                variant.price_cents:
+            export.adjust(variant.line, f"{variant.sku}: the compare-at price is not above "
+                                        "the price, so it is no sale and was left out")
+            variant.compare_at_cents = None
 
 
 def _clashing_options(product):
@@ -470,65 +632,11 @@ def _clashing_options(product):
     for variant in product.variants:
         key = (variant.size.label, variant.width.code, variant.colour.slug)
         if key in seen:
-            yield Problem(variant.line, (
+            yield LineProblem(variant.line, (
                 f"{variant.sku!r} has the same size, width and colour as the variant on line "
-                f"{seen[key]}; this shop tells variants apart by size, width and colour only."
+                f"{seen[key]}; this shop tells variants apart by size, width and colour only, "
+                "so map the option that differs with --map-option \"Name=size\" (or width, "
+                "colour)"
             ))
         else:
             seen[key] = variant.line
-
-
-# -- inventory ------------------------------------------------------------------
-
-def is_inventory_export(data):
-    """Whether the file's header is Shopify's inventory export (Handle, SKU, On hand ...)."""
-    try:
-        first = next(_records(data), None)
-    except ShopifyFileError:
-        return False
-    if first is None:
-        return False
-    names = {name.strip() for name in first[1]}
-    return {"Handle", "SKU"} <= names and any(c in names for c in INVENTORY_QUANTITY_COLUMNS)
-
-
-def parse_inventory(data):
-    """Read Shopify's inventory export into [(line, sku, on_hand)], one row per SKU.
-
-    On hand comes from "On hand (new)" when filled in, else "On hand (current)"
-    (older exports: "On hand", or only "Available"). Quantities are summed over
-    the file's locations, since this shop keeps one stock per variant; a location
-    marked "not stocked" is skipped. Negative numbers are returned as they are,
-    for the caller to refuse or repair. Raises ShopifyFileError listing bad rows.
-    """
-    records = _records(data)
-    header_line, names = _header(records, "inventory export")
-    columns = [c for c in INVENTORY_QUANTITY_COLUMNS if c in names]
-    if "SKU" not in names or not columns:
-        raise ShopifyFileError([Problem(header_line, (
-            "this is not a Shopify inventory export (it needs SKU and On hand columns)."
-        ))])
-    problems = []
-    totals = {}
-    for line, row in records:
-        cells = _cells(line, row, names, problems)
-        if cells is None:
-            continue
-        sku = cells["SKU"]
-        column = next((c for c in columns if cells[c]), columns[-1])
-        value = cells[column]
-        if not sku:
-            problems.append(Problem(line, "SKU is empty; stock is matched by SKU."))
-            continue
-        if value.lower() in ("not stocked", ""):
-            continue
-        try:
-            units = _units(value, column)
-        except ValueError as exc:
-            problems.append(Problem(line, str(exc) + "."))
-            continue
-        first_line, total = totals.get(sku, (line, 0))
-        totals[sku] = (first_line, total + units)
-    if problems:
-        raise ShopifyFileError(problems)
-    return [(line, sku, on_hand) for sku, (line, on_hand) in totals.items()]

@@ -5,16 +5,50 @@ line number before anything is written, and the import uses the same results
 to find or create the option rows.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass
 
 from ..links import slugify
 
-SIZE_NAMES = {"size", "shoe size", "us size", "size (us)", "us shoe size", "sizes"}
-WIDTH_NAMES = {"width", "shoe width", "widths", "fit width"}
-COLOUR_NAMES = {"colour", "color", "colours", "colors", "colour/pattern", "color/pattern"}
+# Option names Shopify shops use for size, width and colour, compared case-folded with
+# spaces collapsed: English, French, German, Spanish, Portuguese, Italian, Dutch and
+# Japanese. `flask shopify import --map-option "Name=size"` adds to or overrides them.
+OPTION_NAMES = {
+    "size": {
+        "size", "sizes", "shoe size", "us size", "size (us)", "us shoe size", "uk size",
+        "eu size", "taille", "pointure", "größe", "grösse", "groesse", "schuhgröße",
+        "talla", "tamanho", "taglia", "numero", "maat", "サイズ", "靴のサイズ",
+    },
+    "width": {
+        "width", "widths", "shoe width", "fit width", "fit", "largeur", "breite", "weite",
+        "ancho", "anchura", "largura", "larghezza", "breedte", "ワイズ", "幅", "足幅",
+    },
+    "colour": {
+        "colour", "color", "colours", "colors", "colour/pattern", "color/pattern",
+        "couleur", "farbe", "color/colour", "cor", "colore", "kleur", "色", "カラー",
+    },
+}
+OPTION_KINDS = ("size", "width", "colour", "attribute")
 # Shopify names the only option of a single-variant product "Title" = "Default Title".
 DEFAULT_OPTION = ("title", "default title")
+
+
+def _name_key(name):
+    return " ".join(name.casefold().split())
+
+
+def parse_option_map(entries):
+    """{option name key: kind} from "Taille=size" entries; raises ValueError naming a bad one."""
+    mapping = {}
+    for entry in entries:
+        name, sep, kind = entry.partition("=")
+        kind = kind.strip().lower().replace("color", "colour")
+        if not sep or not name.strip() or kind not in OPTION_KINDS:
+            raise ValueError(f"--map-option {entry!r} must look like \"Name=size\" (size, "
+                             "width, colour or attribute)")
+        mapping[_name_key(name)] = kind
+    return mapping
 
 
 @dataclass(frozen=True)
@@ -49,18 +83,27 @@ _WIDTHS = {
     "W": WidthValue("W", "Wide", 2),
     "XW": WidthValue("XW", "Extra wide", 3),
     "XXW": WidthValue("XXW", "Extra extra wide", 4),
+    "5E": WidthValue("5E", "Extra extra wide (5E)", 5),
+    "6E": WidthValue("6E", "Extra extra wide (6E)", 6),
 }
-# US width letters (men's D and women's B are the standard fit) and the words shops use.
+# Words shops use for a width, and the spellings of one US width letter code. Each US code
+# names one width (2E wide, 3E extra wide, 4E extra extra wide, 5E and 6E their own), so two
+# different values never land on one width; spellings of one value do ("EE" and "2E").
 _WIDTH_ALIASES = {
-    "N": "N", "NARROW": "N", "SLIM": "N", "AA": "N", "2A": "N",
+    "N": "N", "NARROW": "N", "SLIM": "N", "SCHMAL": "N", "ETROIT": "N", "ESTRECHO": "N",
+    "AA": "N", "2A": "N",
+    # Women's B and men's D are the standard fit of their sizing.
     "M": "M", "MEDIUM": "M", "STANDARD": "M", "REGULAR": "M", "NORMAL": "M", "B": "M",
     "D": "M",
-    "W": "W", "WIDE": "W", "C": "W", "C/D": "W", "E": "W", "EE": "W", "2E": "W",
+    "W": "W", "WIDE": "W", "WEIT": "W", "LARGE": "W", "ANCHO": "W", "EE": "W", "2E": "W",
     "XW": "XW", "EXTRAWIDE": "XW", "XWIDE": "XW", "WW": "XW", "2W": "XW", "EEE": "XW",
-    "3E": "XW", "EEEE": "XW", "4E": "XW",
+    "3E": "XW",
     "XXW": "XXW", "EXTRAEXTRAWIDE": "XXW", "XXWIDE": "XXW", "WWW": "XXW", "3W": "XXW",
-    "5E": "XXW", "6E": "XXW",
+    "EEEE": "XXW", "4E": "XXW",
+    "EEEEE": "5E", "5E": "5E", "EEEEEE": "6E", "6E": "6E",
 }
+WIDTH_CODE_LENGTH = 10
+WIDTH_LABEL_LENGTH = 40
 
 _HEX = {
     "black": "#1f2328", "white": "#eceae6", "navy": "#1f3a64", "grey": "#7b8088",
@@ -73,27 +116,61 @@ _HEX = {
 _COLOUR_ALIASES = {"gray": "grey", "light-gray": "light-grey", "dark-gray": "dark-grey"}
 
 
-def option_kind(name, value=""):
+def option_kind(name, value="", overrides=None):
     """size / width / colour for the options the catalogue knows, None for Shopify's
-    placeholder option, "attribute" for anything else."""
-    key = " ".join(name.lower().split())
+    placeholder option, "attribute" for anything else. `overrides` ({name key: kind},
+    from `parse_option_map`) wins over the built-in names."""
+    key = _name_key(name)
+    if overrides and key in overrides:
+        return overrides[key]
     if (key, value.strip().lower()) == DEFAULT_OPTION or (key == "title" and not value):
         return None
-    if key in SIZE_NAMES:
-        return "size"
-    if key in WIDTH_NAMES:
-        return "width"
-    if key in COLOUR_NAMES:
-        return "colour"
+    for kind, names in OPTION_NAMES.items():
+        if key in names:
+            return kind
+    # Shopify's placeholder name with real values ("Title" = "Red") still tells variants apart.
     return "attribute"
 
 
+def variant_key_values(values):
+    """The option values that identify a variant within its product: blanks and Shopify's
+    "Default Title" placeholder left out, whitespace collapsed."""
+    cleaned = [" ".join(v.split()) for v in values]
+    return tuple(v for v in cleaned if v and v.lower() != DEFAULT_OPTION[1])
+
+
+def _digest(handle, values):
+    text = "\x1f".join((handle, *values))
+    return hashlib.sha256(text.encode()).hexdigest()[:6].upper()
+
+
+def generated_sku(handle, values):
+    """A stable SKU for a variant Shopify has none for, from its handle and option values.
+
+    The same handle and values give the same SKU on every import (and in the inventory
+    export, which identifies such variants the same way); the digest keeps values that
+    slug alike ("Größe 8" and "Grosse 8", or two Japanese colours) apart.
+    """
+    values = variant_key_values(values)
+    base = slugify(" ".join((handle, *values)), 50).upper() or "SHOPIFY"
+    return f"{base}-{_digest(handle, values)}"
+
+
+def suffixed_sku(sku, handle, values):
+    """The SKU given to a second variant that repeats another's SKU: stable, at most 64."""
+    return f"{sku[:57]}-{_digest(handle, variant_key_values(values))}"
+
+
+
 def size_value(value):
-    """A size label and numeric sort key from "8", "8.5", "8 1/2", "US 8"; raises ValueError."""
+    """A size label and numeric sort key from "8", "8.5", "8 1/2", "38,5", "US 8"; raises
+    ValueError."""
     label = " ".join(value.split())
     label = re.sub(r"^(?:US|U\.S\.)\s*|\s*(?:US|U\.S\.)$", "", label, flags=re.IGNORECASE)
     if half := re.fullmatch(r"(\d{1,2})\s*(?:1/2|½)", label):
         label = f"{half.group(1)}.5"
+    # European half sizes are often written with a decimal comma: "38,5".
+    label = re.sub(r"^(\d{1,2}),(\d)$", r"\1.\2", label)
     if not label:
         raise ValueError("the Size value is empty")
     if len(label) > 10:
@@ -107,30 +184,47 @@ def size_value(value):
 
 
 def width_value(value):
-    """The catalogue width for a width name such as "Wide", "W" or "2E"; raises ValueError."""
+    """The catalogue width for a width name such as "Wide", "W", "2E" or "Extra Extra Wide
+    (5E)"; raises ValueError rather than cut a value to fit its column."""
     text = " ".join(value.split())
     if not text:
         raise ValueError("the Width value is empty")
     key = re.sub(r"[\s\-_]+", "", text.upper())
     if key in _WIDTH_ALIASES:
         return _WIDTHS[_WIDTH_ALIASES[key]]
-    code = re.sub(r"[^A-Z0-9]", "", key)[:10]
-    if not code or len(text) > 40:
-        raise ValueError(f"the width {value!r} cannot be used as a width code")
+    # "Extra Extra Wide (5E)": the code in brackets says which width it is.
+    if (inner := re.search(r"\(([^()]+)\)\s*$", text)) is not None:
+        code = re.sub(r"[\s\-_]+", "", inner.group(1).upper())
+        if code in _WIDTH_ALIASES:
+            known = _WIDTHS[_WIDTH_ALIASES[code]]
+            return WidthValue(known.code, known.label, known.sort_key)
+    code = re.sub(r"[^A-Z0-9]", "", key)
+    if not code:
+        raise ValueError(f"the width {value!r} has no letters or digits to make a code from")
+    if len(code) > WIDTH_CODE_LENGTH or len(text) > WIDTH_LABEL_LENGTH:
+        raise ValueError(
+            f"the width {value!r} is too long for this shop (a code of at most "
+            f"{WIDTH_CODE_LENGTH} letters and digits, a name of at most {WIDTH_LABEL_LENGTH} "
+            f"characters); rename it in the file, e.g. to a short code in brackets: "
+            f"\"{text[:20]} (XW)\"")
     # A width this shop has not sold before: kept under its own name, after the known ones.
     return WidthValue(code, text, 100)
 
 
 def colour_value(value):
-    """The catalogue colour for a colour name ("Navy", "Light Gray"); raises ValueError."""
+    """The catalogue colour for a colour name ("Navy", "Light Gray", "黒"); raises ValueError."""
     name = " ".join(value.split())
+    if not name:
+        raise ValueError("the Colour value is empty")
+    if not any(ch.isalnum() for ch in name):
+        raise ValueError(f"the colour {value!r} has no letters or digits")
+    if len(name) > 40:
+        raise ValueError(f"the colour {value!r} is longer than 40 characters")
     slug = slugify(name, 40)
     slug = _COLOUR_ALIASES.get(slug, slug)
     if not slug:
-        raise ValueError("the Colour value is empty" if not name else
-                         f"the colour {value!r} has no letters or digits")
-    if len(name) > 40:
-        raise ValueError(f"the colour {value!r} is longer than 40 characters")
+        # A name in a script slugs cannot hold ("黒", "Чёрный"): a stable ASCII slug instead.
+        slug = "colour-" + hashlib.sha256(name.casefold().encode()).hexdigest()[:8]
     last_word = slug.rsplit("-", 1)[-1]
     return ColourValue(slug, name[:1].upper() + name[1:], _HEX.get(slug, _HEX.get(last_word,
                                                                                   "#8a8a8a")))

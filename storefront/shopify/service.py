@@ -20,12 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..catalogue.models import Colour, Product, ProductImage, Size, Tag, Variant, Width
+from ..csvrows import BatchRejected, LineProblem
 from ..database import transactional
 from ..extensions import db
 from ..inventory import service as inventory
 from ..inventory.models import StockMovement
 from ..models import utcnow
-from .csvfile import Problem, ShopifyFileError
+from .csvfile import currency_exponent
 from .options import slugify
 
 IMPORT_ACTOR = "shopify-import"
@@ -72,6 +73,11 @@ class ImportReport:
     conflicts: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     changes: list = field(default_factory=list)
+    untracked: list = field(default_factory=list)  # (title, sku, line)
+    kept_selling: dict = field(default_factory=dict)  # title -> variants Shopify oversold
+    generated_skus: int = 0
+    suffixed_skus: int = 0
+    exponent: int = 2
 
     @property
     def repaired(self):
@@ -94,7 +100,7 @@ def import_products(export, *, dry_run=False, overwrite_stock=False, progress=No
     """Create or update the export's products, variants, images and stock in one transaction.
 
     With `dry_run` everything is rolled back and only the report remains.
-    Raises ShopifyFileError (nothing written) listing rows the catalogue or the
+    Raises BatchRejected (nothing written) listing rows the catalogue or the
     stock rules refuse.
     """
     try:
@@ -113,8 +119,10 @@ def _plural(count, word):
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _money(cents):
-    return f"{cents / 100:.2f}" if cents is not None else "none"
+def _money(minor, exponent):
+    if minor is None:
+        return "none"
+    return f"{minor / 10 ** exponent:.{exponent}f}"
 
 
 class _Options:
@@ -251,7 +259,8 @@ def _sync_images(product, item):
 @transactional
 def _import(export, dry_run, overwrite_stock, progress):
     report = ImportReport(dry_run=dry_run, overwrite_stock=overwrite_stock,
-                          notes=list(export.notes))
+                          notes=list(export.notes),
+                          exponent=currency_exponent(export.currency))
     reference = f"shopify-import {utcnow():%Y-%m-%dT%H:%M:%SZ}"
     problems = []
     options = _Options(report)
@@ -261,9 +270,7 @@ def _import(export, dry_run, overwrite_stock, progress):
 
     with db.session.no_autoflush:
         for item in export.products:
-            if item.gift_card:
-                report.notes.append(f"Skipped the gift card {item.title!r} (line {item.line}): "
-                                    "this shop does not sell gift cards.")
+            if item.skip_reason:
                 if progress:
                     progress(1)
                 continue
@@ -293,17 +300,17 @@ def _import(export, dry_run, overwrite_stock, progress):
                 progress(1)
 
     if problems:
-        raise ShopifyFileError(problems)
+        raise BatchRejected(problems)
     try:
         db.session.flush()
     except IntegrityError as exc:
-        raise ShopifyFileError([Problem(0, f"the catalogue refused the import: {exc.orig}")]) \
+        raise BatchRejected([LineProblem(0, f"the catalogue refused the import: {exc.orig}")]) \
             from None
 
     _open_new_stock(new_variants, reference, report)
     _update_known_stock(known_variants, overwrite_stock, reference, report, problems)
     if problems:
-        raise ShopifyFileError(problems)
+        raise BatchRejected(problems)
     if dry_run:
         raise _RolledBack(report)
     return report
@@ -314,9 +321,10 @@ def _sync_variants(product, item, variants, options, report, problems, new, know
     taken = {(v.size_id, v.width_id, v.colour_id): v.sku for v in product.variants
              if v.sku not in in_file and v.id is not None}
     for row in item.variants:
+        _note_stock_policy(row, item, report)
         variant = variants.get(row.sku)
         if variant is not None and variant.product is not product:
-            problems.append(Problem(row.line, (
+            problems.append(LineProblem(row.line, (
                 f"the Variant SKU {row.sku!r} already belongs to {variant.product.title!r} "
                 f"({variant.product.slug}), not to {item.handle!r}."
             )))
@@ -331,7 +339,7 @@ def _sync_variants(product, item, variants, options, report, problems, new, know
         }
         key = (values["size"].id, values["width"].id, values["colour"].id)
         if None not in key and key in taken:
-            problems.append(Problem(row.line, (
+            problems.append(LineProblem(row.line, (
                 f"{row.sku!r} has the same size, width and colour as {taken[key]!r}, a "
                 "variant of this product that the file does not list."
             )))
@@ -343,7 +351,7 @@ def _sync_variants(product, item, variants, options, report, problems, new, know
             report.variants_created += 1
             report.changes.append(
                 f"+ variant {row.sku}: size {row.size.label}, {row.width.label}, "
-                f"{row.colour.name}, {_money(row.price_cents)}"
+                f"{row.colour.name}, {_money(row.price_cents, report.exponent)}"
                 + (f", on hand {max(row.quantity, 0)}" if row.quantity is not None else ""))
             continue
         changed = _assign(variant, values)
@@ -353,6 +361,17 @@ def _sync_variants(product, item, variants, options, report, problems, new, know
         else:
             report.variants_unchanged += 1
         known.append((variant, row, item.title))
+
+
+def _note_stock_policy(row, item, report):
+    if row.sku_source == "generated":
+        report.generated_skus += 1
+    elif row.sku_source == "suffixed":
+        report.suffixed_skus += 1
+    if not row.tracked:
+        report.untracked.append((item.title, row.sku, row.line))
+    if row.oversells:
+        report.kept_selling[item.title] = report.kept_selling.get(item.title, 0) + 1
 
 
 def _oversold_note(row):
@@ -408,7 +427,7 @@ def _update_known_stock(known_variants, overwrite, reference, report, problems):
             inventory.count(variant.id, target, here, actor=IMPORT_ACTOR, note=note,
                             reason="import", reference=reference)
         except inventory.WouldBreakStock as exc:
-            problems.append(Problem(row.line, f"{row.sku}: {exc.message}"))
+            problems.append(LineProblem(row.line, f"{row.sku}: {exc.message}"))
             continue
         report.stock_changed += 1
         report.changes.append(f"~ stock {row.sku}: on hand {here} -> {target}")

@@ -5,11 +5,11 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from ..csvrows import BatchRejected
 from ..exceptions import DomainError
 from ..links import absolute_url
 from . import demo, service, stockfile
 from .models import ROLES
-from .warehouse import BatchRejected
 
 staff_cli = AppGroup("staff", help="Staff accounts and API tokens.")
 
@@ -115,7 +115,9 @@ def stock_import(file, dry_run):
             f"Nothing was changed: {len(plan.problems)} row(s) need fixing (listed above).")
     for change in plan.changes:
         click.echo(f"line {change.line}: {change.sku} on hand {change.before.on_hand} -> "
-                   f"{change.on_hand} ({change.delta:+d})")
+                   f"{change.on_hand} ({change.delta:+d})"
+                   + (f" [Shopify locations: {change.locations_text}]"
+                      if change.locations else ""))
     if dry_run:
         click.echo(f"Dry run: {len(plan.changes)} variant(s) would change, "
                    f"{plan.unchanged} row(s) already match. Nothing was changed.")

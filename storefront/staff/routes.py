@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
+from ..csvrows import BatchRejected
 from ..exceptions import DomainError
 from ..extensions import limiter
 from ..inventory.service import STAFF_REASONS
@@ -188,7 +189,7 @@ def receive():
         try:
             received = warehouse.receive(form.lines.data, actor=current_user.email,
                                          note=form.note.data or "")
-        except warehouse.BatchRejected as refused:
+        except BatchRejected as refused:
             problems = refused.problems
         else:
             flash(f"Received {received.units} unit(s) of {len(received.lines)} SKU(s) "
@@ -221,7 +222,7 @@ def inventory_import():
         upload = form.file.data
         try:
             text = stockfile.decode(upload.read() if hasattr(upload, "read") else b"")
-        except warehouse.BatchRejected as refused:
+        except BatchRejected as refused:
             problems = refused.problems
         else:
             plan = stockfile.plan_import(text)
@@ -246,7 +247,7 @@ def inventory_import_apply():
         abort(400, "The file changed after its preview. Upload it again to see a new preview.")
     try:
         result = stockfile.apply_import(text, actor=current_user.email, source="upload")
-    except warehouse.BatchRejected as refused:
+    except BatchRejected as refused:
         return render_template("staff/import.html", form=ImportForm(formdata=None),
                                plan=None, problems=refused.problems, apply_form=None), 409
     flash(f"Import {result.reference} applied: on hand set on {len(result.changes)} "

@@ -17,31 +17,23 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from .. import csvrows
 from ..catalogue.models import Colour, Product, Size, Variant, Width
+from ..csvrows import BatchRejected, LineProblem
 from ..database import transactional
 from ..extensions import db
-from ..inputs import UnreadableText, decode_text, parse_int
 from ..inventory import service as inventory
-from ..shopify import csvfile as shopify_csv
-from .warehouse import BatchRejected, LineProblem, batch_reference
+from .stockrows import FORMULA_STARTS, read_stock_rows
+from .warehouse import batch_reference
 
 EXPORT_COLUMNS = ["sku", "product", "size", "width", "colour", "on_hand", "reserved",
                   "committed", "available", "expected_on_hand"]
-MAX_IMPORT_ROWS = 20_000
-# A spreadsheet runs a cell starting with one of these as a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value):
     """Make a cell inert in spreadsheets: a leading ' before a formula character."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
-def _unneutralise(text):
-    if text.startswith("'") and text[1:].startswith(_FORMULA_STARTS):
-        return text[1:]
-    return text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def export_rows():
@@ -101,10 +93,15 @@ class Change:
     before: inventory.Levels
     on_hand: int
     expected: int | None
+    locations: tuple = ()  # ((location, units), ...) from a Shopify file
 
     @property
     def delta(self):
         return self.on_hand - self.before.on_hand
+
+    @property
+    def locations_text(self):
+        return ", ".join(f"{name} {units}" for name, units in self.locations)
 
 
 @dataclass
@@ -113,6 +110,7 @@ class ImportPlan:
     unchanged: int = 0
     problems: list = field(default_factory=list)
     rows: int = 0
+    layout: str = ""
 
     @property
     def ok(self):
@@ -121,142 +119,71 @@ class ImportPlan:
 
 def decode(data):
     """Uploaded bytes as text with normalised newlines; raises BatchRejected."""
-    try:
-        text = decode_text(data)
-    except UnreadableText as error:
-        raise BatchRejected([LineProblem(1, str(error))]) from None
-    return normalise_newlines(text)
+    return normalise_newlines(csvrows.decode(data))
 
 
 def normalise_newlines(text):
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _whole(value, column, sku):
-    number = parse_int(_unneutralise(value.strip()), minimum=0, maximum=inventory.MAX_UNITS)
-    if number is None or value.strip().startswith("-"):
-        return None, (f"{column} for {sku} must be a whole number from 0 to "
-                      f"{inventory.MAX_UNITS:,}, not {value.strip()[:20]!r}")
-    return number, None
-
-
 def plan_import(text):
-    """Read a stock CSV and work out every change against the current counters.
+    """Read a stock CSV (own layout or Shopify's inventory export) and work out every
+    change against the current counters.
 
-    Never raises for bad rows: they are listed in the plan's problems. Shopify's
-    inventory export is accepted too.
+    Never raises for bad rows: they are listed in the plan's problems.
     """
-    plan = ImportPlan()
-    if shopify_csv.is_inventory_export(text):
-        text = _from_shopify(text, plan)
-        if not plan.ok:
-            return plan
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = [h.strip().lower().lstrip("\ufeff") for h in next(reader)]
-    except StopIteration:
-        plan.problems.append(LineProblem(1, "the file is empty"))
-        return plan
-    except csv.Error as error:
-        plan.problems.append(LineProblem(1, f"not a CSV file ({error})"))
-        return plan
-    missing = [c for c in ("sku", "on_hand") if c not in header]
-    if missing:
-        plan.problems.append(LineProblem(1, "the header row needs the column(s) "
-                                            + ", ".join(missing)))
-        return plan
-    column = {name: header.index(name) for name in ("sku", "on_hand", "expected_on_hand")
-              if name in header}
-
-    rows, seen = [], {}
-    line = 1
-    try:
-        for record in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in record):
-                continue
-            plan.rows += 1
-            if plan.rows > MAX_IMPORT_ROWS:
-                plan.problems.append(LineProblem(line, f"an import can have at most "
-                                                       f"{MAX_IMPORT_ROWS:,} rows"))
-                break
-            cells = record + [""] * (len(header) - len(record))
-            sku = _unneutralise(cells[column["sku"]].strip())
-            if not sku:
-                plan.problems.append(LineProblem(line, "the sku cell is empty"))
-                continue
-            if sku in seen:
-                plan.problems.append(LineProblem(line, f"{sku} is also on line {seen[sku]}"))
-                continue
-            seen[sku] = line
-            on_hand, error = _whole(cells[column["on_hand"]], "on_hand", sku)
-            expected = None
-            if error is None and "expected_on_hand" in column:
-                raw = cells[column["expected_on_hand"]]
-                if raw.strip():
-                    expected, error = _whole(raw, "expected_on_hand", sku)
-            if error:
-                plan.problems.append(LineProblem(line, error))
-                continue
-            rows.append((line, sku, on_hand, expected))
-    except csv.Error as error:
-        plan.problems.append(LineProblem(line + 1, f"the CSV is malformed ({error})"))
-
+    read = read_stock_rows(text)
+    plan = ImportPlan(problems=list(read.problems), layout=read.layout)
+    rows = read.rows
+    plan.rows = len(rows)
+    wanted = {row.sku for row in rows} | {row.alternative_sku for row in rows
+                                           if row.alternative_sku}
     variants = {
         v.sku: v for v in db.session.scalars(
-            select(Variant).where(Variant.sku.in_([sku for _, sku, _, _ in rows]))
+            select(Variant).where(Variant.sku.in_(sorted(wanted)))
             .options(joinedload(Variant.product))
         )
     } if rows else {}
     stock = inventory.levels([v.id for v in variants.values()])
-    for line, sku, on_hand, expected in rows:
-        variant = variants.get(sku)
+    lines = {}
+    for row in rows:
+        # A variant given a suffixed SKU because another variant had this one.
+        variant = variants.get(row.alternative_sku) or variants.get(row.sku)
+        if variant is not None and variant.id in lines:
+            plan.problems.append(LineProblem(row.line, (
+                f"{variant.sku} is also on line {lines[variant.id]}, for other options; "
+                "the shop has one variant with this SKU")))
+            continue
+        if variant is not None:
+            lines[variant.id] = row.line
         if variant is None or variant.id not in stock:
-            plan.problems.append(LineProblem(line, f"unknown SKU {sku!r}"))
+            plan.problems.append(LineProblem(row.line, (
+                f"the row has no SKU and no variant imported from Shopify matches "
+                f"{row.matched_by}; run `flask shopify import` with the product export "
+                "first") if row.matched_by else f"unknown SKU {row.sku!r}"))
             continue
         before = stock[variant.id]
-        if expected is not None and expected != before.on_hand:
+        if row.expected is not None and row.expected != before.on_hand:
             plan.problems.append(LineProblem(
-                line, f"{sku} has {before.on_hand} on hand now, not the expected {expected}; "
-                      f"stock moved since the file was made, so count it again"))
+                row.line, f"{row.sku} has {before.on_hand} on hand now, not the expected "
+                          f"{row.expected}; stock moved since the file was made, so count it "
+                          "again"))
             continue
         allocated = before.reserved + before.committed
-        if on_hand < allocated:
+        if row.on_hand < allocated:
             plan.problems.append(LineProblem(
-                line, f"{sku} cannot go to {on_hand} on hand: "
-                      f"{before.committed} committed to paid orders and {before.reserved} "
-                      f"held by open checkouts need at least {allocated}"))
+                row.line, f"{row.sku} cannot go to {row.on_hand} on hand: "
+                          f"{before.committed} committed to paid orders and {before.reserved} "
+                          f"held by open checkouts need at least {allocated}"))
             continue
-        if on_hand == before.on_hand:
+        if row.on_hand == before.on_hand:
             plan.unchanged += 1
             continue
-        plan.changes.append(Change(line, sku, variant.id,
+        plan.changes.append(Change(row.line, variant.sku, variant.id,
                                    f"{variant.product.title}, {variant.label}",
-                                   before, on_hand, expected))
+                                   before, row.on_hand, row.expected, row.locations))
     plan.problems.sort(key=lambda p: p.line)
     return plan
-
-
-def _from_shopify(text, plan):
-    """Shopify's inventory export as this file's own columns, each row on its original line
-    (blank lines in between), so every problem still names the line staff see."""
-    try:
-        rows = shopify_csv.parse_inventory(text)
-    except shopify_csv.ShopifyFileError as refused:
-        plan.problems.extend(LineProblem(p.line or 1, p.message.rstrip("."))
-                             for p in refused.problems)
-        return ""
-    lines = ["sku,on_hand"] + [""] * max((line for line, _, _ in rows), default=1)
-    for line, sku, on_hand in rows:
-        if on_hand < 0:
-            plan.problems.append(LineProblem(line, (
-                f"Shopify shows {on_hand} on hand for {sku} (oversold); this shop never "
-                "holds negative stock, so put the number you count (0 if none) in the file")))
-            continue
-        cell = io.StringIO()
-        csv.writer(cell, lineterminator="").writerow([sku, on_hand])
-        lines[line - 1] = cell.getvalue()
-    return "\n".join(lines)
 
 
 @dataclass(frozen=True)

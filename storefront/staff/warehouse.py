@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import inputs as query
 from ..catalogue.models import Colour, Product, Size, Variant, Width
+from ..csvrows import BatchRejected, LineProblem
 from ..database import transactional
 from ..exceptions import DomainError
 from ..extensions import db
@@ -50,35 +51,6 @@ class UnknownVariantPage(DomainError):
 
     def __init__(self, variant_id):
         super().__init__(f"There is no variant with id {variant_id}.")
-
-
-@dataclass(frozen=True)
-class LineProblem:
-    line: int
-    message: str
-
-    def __str__(self):
-        return f"Line {self.line}: {self.message}"
-
-
-class BatchRejected(DomainError):
-    """A multi-line change had bad lines; nothing was changed."""
-
-    status = 422
-    code = "batch_rejected"
-
-    def __init__(self, problems):
-        self.problems = list(problems)
-        count = len(self.problems)
-        super().__init__(
-            f"Nothing was changed: {count} line{'s' if count != 1 else ''} "
-            f"need{'s' if count == 1 else ''} fixing. " + " ".join(map(str, self.problems[:20]))
-        )
-
-    def to_dict(self):
-        return super().to_dict() | {
-            "problems": [{"line": p.line, "message": p.message} for p in self.problems]
-        }
 
 
 def batch_reference(kind):

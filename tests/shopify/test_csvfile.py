@@ -4,13 +4,17 @@ from pathlib import Path
 
 import pytest
 
-from storefront.shopify.csvfile import (
-    ShopifyFileError,
-    is_inventory_export,
-    parse_inventory,
-    parse_products,
+from storefront.csvrows import BatchRejected
+from storefront.shopify.csvfile import currency_exponent, parse_price, parse_products
+from storefront.shopify.options import (
+    colour_value,
+    generated_sku,
+    option_kind,
+    parse_option_map,
+    size_value,
+    suffixed_sku,
+    width_value,
 )
-from storefront.shopify.options import colour_value, size_value, width_value
 
 DATA = Path(__file__).parent / "data"
 
@@ -82,15 +86,26 @@ def test_unknown_columns_are_ignored_with_a_note():
     assert not any("Google Shopping" in n for n in export.notes)
 
 
-def test_bad_rows_are_all_reported_with_the_line_the_row_starts_on():
-    with pytest.raises(ShopifyFileError) as caught:
+def test_bad_rows_are_reported_with_the_line_the_row_starts_on_and_sku_gaps_are_filled():
+    with pytest.raises(BatchRejected) as caught:
         parse_products(read("bad_rows.csv"))
     # The first product's body holds three line breaks, so its rows end on line 5.
-    messages = [str(p) for p in caught.value.problems]
-    assert messages[0].startswith("line 7: the variant has no Variant SKU")
-    assert messages[1] == "line 8: Variant Price 'cheap' is not a price."
-    assert messages[2] == "line 9: the Variant SKU 'HTW-9-W-BLK' is already used on line 2."
-    assert len(messages) == 3
+    assert [str(p) for p in caught.value.problems] == ["Line 8: Price 'cheap' is not a price"]
+
+    fixed = read("bad_rows.csv").replace(b",cheap,", b",149.00,")
+    export = parse_products(fixed)
+    skus = [v.sku for v in export.products[0].variants]
+    # Line 7 had no SKU and line 9 repeated line 2's: both still import, under SKUs that
+    # are the same on every run, and the report names them by line.
+    assert skus[:2] == ["HTW-9-W-BLK", "HTW-10-W-BLK"]
+    assert skus[2].startswith("HARBOR-TRAIL-WALKER-10-2E-GRAY-")
+    assert skus[4].startswith("HTW-9-W-BLK-") and len(skus[4]) == len("HTW-9-W-BLK-") + 6
+    assert parse_products(fixed).products[0].variants[2].sku == skus[2]
+    report = [str(a) for a in export.adjustments]
+    assert f"Line 7: harbor-trail-walker: the variant has no SKU; it was given {skus[2]}" \
+        " (the same on every import)" in report
+    assert (f"Line 9: harbor-trail-walker: the SKU HTW-9-W-BLK is already used on line 2; "
+            f"this variant was given {skus[4]}") in report
 
 
 def csv_text(*lines):
@@ -102,16 +117,19 @@ def csv_text(*lines):
 def test_variants_that_differ_only_outside_size_width_colour_are_refused():
     data = csv_text("a,A,Size,8,Width,Wide,A-1,10.00,1,",
                     "a,,,8,,W,A-2,10.00,1,")
-    with pytest.raises(ShopifyFileError) as caught:
+    with pytest.raises(BatchRejected) as caught:
         parse_products(data)
-    assert "line 3: 'A-2' has the same size, width and colour as the variant on line 2" in str(
+    assert "Line 3: 'A-2' has the same size, width and colour as the variant on line 2" in str(
         caught.value.problems[0])
 
 
 @pytest.mark.parametrize(("line", "message"), [
-    ("a,A,Size,8,,,A-1,ten,1,", "Variant Price 'ten' is not a price"),
-    ("a,A,Size,8,,,A-1,10.001,1,", "fractions of a cent"),
-    ("a,A,Size,8,,,A-1,10.00,1.5,", "Variant Inventory Qty '1.5' is not a whole number"),
+    ("a,A,Size,8,,,A-1,ten,1,", "Price 'ten' is not a price"),
+    ("a,A,Size,8,,,A-1,\"1,010.001\",1,", "fractions of a cent"),
+    ("a,A,Size,8,,,A-1,10.00,1.5,", "Inventory quantity '1.5' is not a whole number"),
+    ("a,A,Size,8,,,A-1,10.00,²,", "Inventory quantity '²' is not a whole number"),
+    ("a,A,Size,8,,,A-1,10.00,--1,", "Inventory quantity '--1' is not a whole number"),
+    ("a,A,Size,8,,,A-1,\"1,000\",1,", "is ambiguous"),
     ("a,A,Size,8,,,A-1,10.00,1,http://x.test/a.jpg", "is not an https:// address"),
     ("a,A,Size,,,,A-1,10.00,1,", "Option1 Value (Size) is empty"),
     (",A,Size,8,,,A-1,10.00,1,", "Handle is empty"),
@@ -120,7 +138,7 @@ def test_variants_that_differ_only_outside_size_width_colour_are_refused():
     ("a,A,Size,8,,,A-1,10.00,1,,extra", "the row has 11 fields but the header has 10"),
 ])
 def test_each_kind_of_bad_row_names_its_line(line, message):
-    with pytest.raises(ShopifyFileError) as caught:
+    with pytest.raises(BatchRejected) as caught:
         parse_products(csv_text(line))
     problem = caught.value.problems[0]
     assert problem.line == 2
@@ -129,26 +147,26 @@ def test_each_kind_of_bad_row_names_its_line(line, message):
 
 def test_a_file_that_is_not_utf8_is_refused_with_advice():
     data = "Handle,Title\nschuh,Schüh\n".encode("cp1252")
-    with pytest.raises(ShopifyFileError) as caught:
+    with pytest.raises(BatchRejected) as caught:
         parse_products(data)
     assert caught.value.problems[0].line == 2
     assert "CSV UTF-8" in caught.value.problems[0].message
 
 
 def test_an_inventory_export_given_as_products_points_to_the_right_command():
-    with pytest.raises(ShopifyFileError) as caught:
+    with pytest.raises(BatchRejected) as caught:
         parse_products(read("inventory.csv"))
     assert "flask inventory import" in caught.value.problems[0].message
 
 
 def test_empty_file_is_refused():
-    with pytest.raises(ShopifyFileError, match="problem"):
+    with pytest.raises(BatchRejected, match="the file is empty"):
         parse_products(b"")
 
 
 @pytest.mark.parametrize(("value", "label", "sort_key"), [
     ("8", "8", 80), ("8.5", "8.5", 85), ("US 10", "10", 100), ("9 1/2", "9.5", 95),
-    ("8.0", "8", 80), ("XL", "XL", 10_000),
+    ("8.0", "8", 80), ("XL", "XL", 10_000), ("38,5", "38.5", 385),
 ])
 def test_size_values(value, label, sort_key):
     assert (size_value(value).label, size_value(value).sort_key) == (label, sort_key)
@@ -156,8 +174,9 @@ def test_size_values(value, label, sort_key):
 
 @pytest.mark.parametrize(("value", "code"), [
     ("Wide", "W"), ("W", "W"), ("2E", "W"), ("EE", "W"), ("Extra Wide", "XW"),
-    ("extra-wide", "XW"), ("4E", "XW"), ("Medium", "M"), ("D", "M"), ("Narrow", "N"),
-    ("6E", "XXW"), ("Roomy", "ROOMY"),
+    ("extra-wide", "XW"), ("3E", "XW"), ("4E", "XXW"), ("Medium", "M"), ("D", "M"),
+    ("Narrow", "N"), ("5E", "5E"), ("Extra Extra Wide (5E)", "5E"), ("6E", "6E"),
+    ("Roomy", "ROOMY"), ("Breit (XW)", "XW"),
 ])
 def test_width_names_map_to_codes(value, code):
     assert width_value(value).code == code
@@ -171,34 +190,62 @@ def test_colour_names_become_slugs_with_a_swatch():
         colour_value("!!")
 
 
-# -- Shopify's inventory export ------------------------------------------------
-
-def test_inventory_export_rows_are_summed_per_sku_over_locations():
-    assert is_inventory_export(read("inventory.csv"))
-    assert not is_inventory_export(read("products.csv"))
-    assert parse_inventory(read("inventory.csv")) == [
-        (2, "HTW-9-W-BLK", 8),      # 6 + 2 at the pop-up store
-        (4, "HTW-10-W-BLK", -13),   # "not stocked" at the second location is skipped
-        (6, "LENA-7-NAVY-SUEDE", 9),  # "On hand (new)" wins over the current count
-    ]
+@pytest.mark.parametrize(("text", "exponent", "minor"), [
+    ("119.00", 2, 11900), ("119,00", 2, 11900), ("1000,00", 2, 100000),
+    ("1,234.50", 2, 123450), ("1.234,50", 2, 123450), ("1 234,50", 2, 123450),
+    ("€ 12,5", 2, 1250), ("$79.50", 2, 7950), ("1,000,000", 2, 100000000),
+    ("8000", 0, 8000), ("8000.00", 0, 8000), ("12.345", 3, 12345),
+])
+def test_prices_with_either_decimal_separator(text, exponent, minor):
+    assert parse_price(text, "Price", exponent) == minor
 
 
-def test_older_inventory_layout_with_bom_and_bad_rows():
-    assert is_inventory_export(read("inventory_bad.csv"))
-    with pytest.raises(ShopifyFileError) as caught:
-        parse_inventory(read("inventory_bad.csv"))
-    assert [str(p) for p in caught.value.problems] == [
-        "line 3: SKU is empty; stock is matched by SKU.",
-        "line 4: On hand 'lots' is not a whole number.",
-    ]
+@pytest.mark.parametrize(("text", "exponent", "message"), [
+    ("1.000", 2, "ambiguous"), ("1,000", 2, "ambiguous"), ("1.000", 0, "ambiguous"),
+    ("8000.5", 0, "fractions of the currency's smallest unit"), ("1,2,3", 2, "not a price"),
+    ("1.234.5", 2, "not a price"), ("1,234.567,8", 2, "not a price"), ("-5", 2, "not a price"),
+    ("cheap", 2, "not a price"), ("1,000,001", 2, "too large"),
+])
+def test_ambiguous_or_bad_prices_are_refused(text, exponent, message):
+    with pytest.raises(ValueError, match=message):
+        parse_price(text, "Price", exponent)
 
 
-def test_older_inventory_layout_reads_on_hand():
-    data = b"\xef\xbb\xbfHandle,Title,SKU,Available,On hand\r\nc,C,COSY-1,3,4\r\n"
-    assert parse_inventory(data) == [(2, "COSY-1", 4)]
+def test_currency_exponents():
+    assert [currency_exponent(c) for c in ("USD", "eur", "JPY", "KWD", None)] == [2, 2, 0, 3, 2]
 
 
-def test_a_product_export_is_not_an_inventory_export():
-    with pytest.raises(ShopifyFileError, match="problem") as caught:
-        parse_inventory(read("products.csv"))
-    assert "not a Shopify inventory export" in caught.value.problems[0].message
+@pytest.mark.parametrize(("name", "kind"), [
+    ("Taille", "size"), ("Tamanho", "size"), ("Größe", "size"), ("Talla", "size"),
+    ("サイズ", "size"), ("色", "colour"), ("Couleur", "colour"), ("Farbe", "colour"),
+    ("Colour", "colour"), ("Color", "colour"), ("Width", "width"), ("Breite", "width"),
+    ("Largeur", "width"), ("Material", "attribute"), ("Schuhweite", "attribute"),
+])
+def test_option_names_in_several_languages(name, kind):
+    assert option_kind(name, "x") == kind
+
+
+def test_the_placeholder_option_and_the_map_option_table():
+    assert option_kind("Title", "Default Title") is None
+    assert option_kind("Title", "Red") == "attribute"  # real values on the placeholder name
+    table = parse_option_map(["Schuhweite=width", " Taille = attribute", "Tint=color"])
+    assert table == {"schuhweite": "width", "taille": "attribute", "tint": "colour"}
+    assert option_kind("SCHUHWEITE", "H", table) == "width"
+    assert option_kind("Taille", "38", table) == "attribute"
+    with pytest.raises(ValueError, match="must look like"):
+        parse_option_map(["Taille=shoe"])
+
+
+def test_generated_skus_are_stable_bounded_and_tell_similar_values_apart():
+    first = generated_sku("bottine-aurore", ["38", "Large", "Noir"])
+    assert first == generated_sku("bottine-aurore", ["38 ", "Large", "Noir", ""])
+    assert first != generated_sku("bottine-aurore", ["38", "Large", "Noir mat"])
+    assert generated_sku("geta", ["24", "黒"]) != generated_sku("geta", ["24", "白"])
+    long = generated_sku("x" * 120, ["y" * 40])
+    assert len(long) <= 64 and len(suffixed_sku("S" * 64, "h", ["1"])) == 64
+
+
+def test_long_width_names_are_refused_not_cut():
+    with pytest.raises(ValueError, match="too long"):
+        width_value("Extra Extra Extra Roomy Fit")
+    assert width_value("Extra Roomy").code == "EXTRAROOMY"

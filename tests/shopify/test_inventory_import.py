@@ -56,5 +56,6 @@ def test_bad_rows_of_a_shopify_inventory_export_name_their_lines(runner):
     result = runner.invoke(args=["inventory", "import", str(DATA / "inventory_bad.csv")])
 
     assert result.exit_code == 1
-    assert "Line 3: SKU is empty; stock is matched by SKU" in result.output
+    assert ("Line 3: the row has no SKU and no variant imported from Shopify matches "
+            "cosy-house-shoe (no options)") in result.output
     assert "Line 4: On hand 'lots' is not a whole number" in result.output

@@ -167,3 +167,26 @@ def test_commands_export_and_import_with_dry_run(runner, make_product, tmp_path)
     assert failed.exit_code == 1
     assert "Line 3: on_hand for" in failed.output and "Nothing was changed" in failed.output
     assert inventory.get_levels(a.id).on_hand == 12
+
+
+def test_a_shopify_inventory_upload_previews_each_location_and_applies_the_sum(
+        client, runner, login_as):
+    from pathlib import Path
+
+    data = Path(__file__).parents[1] / "shopify" / "data"
+    assert runner.invoke(args=["shopify", "import",
+                               str(data / "products_current_fr.csv")]).exit_code == 0
+    login_as("warehouse")
+    text = (data / "inventory_current_fr.csv").read_bytes().decode("utf-8-sig")
+
+    preview = _upload(client, text, "inventory_export.csv")
+
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200, page
+    assert "2 variants will change" in page
+    assert "Shopify locations: Entrepôt Lyon 6, Boutique Paris 1" in page
+    response = client.post("/staff/inventory/import/apply", data=_apply_form(page))
+    assert response.status_code == 303
+    ledger = db.session.scalars(select(StockMovement).where(StockMovement.reason == "import")
+                                .order_by(StockMovement.id)).all()
+    assert sorted(m.on_hand_after for m in ledger[-2:]) == [3, 7]
