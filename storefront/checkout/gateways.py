@@ -5,6 +5,7 @@ closes an open session and refunds. It never touches the database: the
 service decides what a payment means for the order and its stock.
 """
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -213,7 +214,9 @@ class DemoGateway:
         return pay_by
 
     def create_session(self, order, urls, expires_at):
-        return PaymentSession(f"demo_{order.number}", urls.demo, expires_at)
+        # Unguessable like the order token: a success link must never open an order by
+        # its number, which is quoted in e-mail subjects and to support.
+        return PaymentSession(f"demo_{secrets.token_urlsafe(24)}", urls.demo, expires_at)
 
     def retrieve_session(self, session_id):
         # The demo page reports payments directly to the service; there is

@@ -110,3 +110,18 @@ def test_an_expired_demo_page_cannot_be_paid(client, make_product):
 
 def test_the_demo_page_of_another_token_is_404(client, make_product):
     assert client.get("/checkout/demo/not-a-real-token").status_code == 404
+
+
+def test_an_order_number_is_no_key_to_the_order_page(client, make_product):
+    # Order numbers are in e-mail subjects and quoted to support; the demo success
+    # link must not turn one into the order's secret page (with its address).
+    variant = make_product([3]).variants[0]
+    check_out(client, (variant, 1))
+    order = the_order()
+    assert order.number not in order.gateway_session_id
+    assert len(order.gateway_session_id) >= 32
+    stranger = client.application.test_client()
+    response = stranger.get(f"/checkout/success?session_id=demo_{order.number}")
+    assert response.status_code == 404
+    assert order.token not in response.get_data(as_text=True)
+    assert order.token not in response.headers.get("Location", "")
