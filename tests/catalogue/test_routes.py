@@ -154,3 +154,16 @@ def test_product_page_issues_a_fixed_small_number_of_queries(client, make_produc
     few = _queries_for(client, count_queries, f"/products/{small.slug}?size=5&width=M&colour=navy")
     many = _queries_for(client, count_queries, f"/products/{big.slug}?size=5&width=M&colour=navy")
     assert few == many <= 8
+
+
+def test_filters_fold_behind_a_disclosure_that_counts_the_active_ones(client, make_product):
+    make_product([3], title="Counted Walker")
+    body = text(client.get("/products"))
+    summary = re.search(r"<summary[^>]*>(.*?)</summary>", body, re.S).group(1)
+    assert summary.strip() == "Filter"
+    body = text(client.get("/products?size=9&width=W&in_stock=1&q=walker&sort=price_asc"))
+    summary = re.search(r"<summary[^>]*>(.*?)</summary>", body, re.S).group(1)
+    # Size, width and in-stock are filters; the search words and the order are not.
+    assert re.sub(r"<[^>]+>", "", summary).split() == ["Filter", "(3", "active)"]
+    assert re.search(r'<details class="filters-disclosure"[^>]*>\s*<summary', body)
+    assert '<details class="filters-disclosure" id="filters" open' not in body
