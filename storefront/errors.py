@@ -62,7 +62,9 @@ def init_app(app):
     @app.errorhandler(DomainError)
     def domain_error(error):
         extra = {k: v for k, v in error.to_dict().items() if k not in ("error", "message")}
-        return _error(error.status, "Request refused", error.message, error.code, extra)
+        # A product or article that does not exist is, to a shopper, a missing page.
+        title = "Page not found" if error.status == 404 else "Request refused"
+        return _error(error.status, title, error.message, error.code, extra)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -82,6 +84,8 @@ def init_app(app):
             429: "Too many requests from your connection in a short time. "
                  "Please wait a minute, then try again.",
         }
+        if error.code == 404:
+            return _error(404, "Page not found", messages[404], "not_found")
         return _error(error.code, error.name, messages.get(error.code, error.description))
 
     @app.errorhandler(OperationalError)

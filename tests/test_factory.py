@@ -64,3 +64,16 @@ def test_ids_from_forms_are_plain_digits_within_integer():
     assert [parse_id(v) for v in ("7", " 42 ", 9, MAX_ID)] == [7, 42, 9, MAX_ID]
     for bad in (MAX_ID + 1, 2**63, "²", "١٢", "-1", "1.0", "", None, True, "9" * 40):
         assert parse_id(bad) is None, bad
+
+
+def test_a_missing_page_says_page_not_found_and_offers_search_and_the_catalogue(client):
+    for path in ("/no-such-page", "/products/no-such-shoe"):
+        response = client.get(path)
+        assert response.status_code == 404
+        body = response.get_data(as_text=True)
+        assert "<title>Page not found |" in body, path
+        assert "Request refused" not in body
+        assert 'id="error-q"' in body and 'href="/products"' in body
+    # JSON clients keep the same error code as before.
+    response = client.get("/no-such-page", headers={"Accept": "application/json"})
+    assert response.get_json()["error"] == "not_found"
