@@ -89,6 +89,7 @@ def register_blueprints(app):
     from .staff import auth as staff_auth
     from .staff import notices as _staff_notices  # noqa: F401  (waiting demand)
     from .staff import orders as _staff_orders  # noqa: F401  (fulfilment pages)
+    from .staff import pages as _staff_pages  # noqa: F401  (shop pages)
     from .staff import products as _staff_products  # noqa: F401  (product copy)
     from .staff.routes import bp as staff_bp
 

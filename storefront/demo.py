@@ -28,3 +28,7 @@ def load():
                                       progress=bar.update)
     click.echo(f"Demo articles: {articles} created, "
                f"{len(articles_demo.ARTICLES) - articles} already present.")
+    with click.progressbar(length=len(articles_demo.PAGES), label="Shop pages") as bar:
+        pages = articles_demo.load_pages(progress=bar.update)
+    click.echo(f"Demo shop pages: {pages} created, "
+               f"{len(articles_demo.PAGES) - pages} already present.")
