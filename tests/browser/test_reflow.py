@@ -23,6 +23,8 @@ PUBLIC_PAGES = [
     "/blog",
     "/blog/foot-drop-explained",
     "/blog/choosing-shoes-to-wear-with-an-afo",
+    "/pages/shipping",
+    "/pages/accessibility",
     "/cart",
     "/no-such-page",
 ]
@@ -41,6 +43,8 @@ STAFF_PAGES = [
     "/staff/comments",
     "/staff/notices",
     "/staff/products",
+    "/staff/pages",
+    "/staff/pages/new",
 ]
 
 # Pages found by following a link from a listing: (listing, link selector, name).
@@ -48,6 +52,7 @@ STAFF_DETAIL_PAGES = [
     ("/staff/orders", "main a[href*='/staff/orders/']", "staff order"),
     ("/staff/articles", "main a[href$='/edit']", "article editor"),
     ("/staff/products", "main a[href$='/edit']", "product editor"),
+    ("/staff/pages", "main a[href$='/edit']", "shop page editor"),
 ]
 
 # Widest element sticking out of the viewport, to make a failure readable.

@@ -167,3 +167,13 @@ def test_filters_fold_behind_a_disclosure_that_counts_the_active_ones(client, ma
     assert re.sub(r"<[^>]+>", "", summary).split() == ["Filter", "(3", "active)"]
     assert re.search(r'<details class="filters-disclosure"[^>]*>\s*<summary', body)
     assert '<details class="filters-disclosure" id="filters" open' not in body
+
+
+def test_the_first_product_picture_on_the_home_page_is_not_lazy_loaded(client, make_product):
+    make_product([3], title="First Walker", featured=True)
+    make_product([3], title="Second Walker", featured=True)
+    images = re.findall(r'<img src="[^"]*"[^>]*>', text(client.get("/")))
+    cards = [i for i in images if 'width="412"' in i]
+    assert len(cards) == 2
+    assert "loading=" not in cards[0] and 'fetchpriority="high"' in cards[0]
+    assert 'loading="lazy"' in cards[1]
