@@ -91,6 +91,7 @@ def register_blueprints(app):
     from .staff import orders as _staff_orders  # noqa: F401  (fulfilment pages)
     from .staff import pages as _staff_pages  # noqa: F401  (shop pages)
     from .staff import products as _staff_products  # noqa: F401  (product copy)
+    from .staff import search as _staff_search  # noqa: F401  (search synonyms)
     from .staff.routes import bp as staff_bp
 
     app.register_blueprint(health_bp)

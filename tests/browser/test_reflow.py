@@ -45,6 +45,7 @@ STAFF_PAGES = [
     "/staff/products",
     "/staff/pages",
     "/staff/pages/new",
+    "/staff/search",
 ]
 
 # Pages found by following a link from a listing: (listing, link selector, name).

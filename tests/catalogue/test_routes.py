@@ -144,7 +144,8 @@ def test_catalogue_page_issues_a_fixed_small_number_of_queries(client, make_prod
     for _ in range(20):
         make_product([5, 1, 0], sizes=["7", "8", "9"])
     many = _queries_for(client, count_queries, "/products")
-    assert few == many <= 10
+    # One of them lists the shop pages in the footer.
+    assert few == many <= 11
 
 
 def test_product_page_issues_a_fixed_small_number_of_queries(client, make_product,
@@ -153,7 +154,8 @@ def test_product_page_issues_a_fixed_small_number_of_queries(client, make_produc
     big = make_product([3] * 30, sizes=[str(5 + i * 0.5) for i in range(30)])
     few = _queries_for(client, count_queries, f"/products/{small.slug}?size=5&width=M&colour=navy")
     many = _queries_for(client, count_queries, f"/products/{big.slug}?size=5&width=M&colour=navy")
-    assert few == many <= 8
+    # One of them lists the shop pages in the footer.
+    assert few == many <= 9
 
 
 def test_filters_fold_behind_a_disclosure_that_counts_the_active_ones(client, make_product):
