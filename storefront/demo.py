@@ -18,6 +18,9 @@ def load():
         products, variants = catalogue_demo.load(progress=bar.update)
     click.echo(f"Demo catalogue: {products} product(s) and {variants} variant(s) created, "
                f"{len(catalogue_demo.PRODUCTS) - products} product(s) already present.")
+    synonyms = catalogue_demo.load_synonyms()
+    click.echo(f"Search synonyms: {synonyms} group(s) added" if synonyms
+               else "Search synonyms: already set, left as they are.")
     staff = staff_demo.load()
     click.echo(f"Demo staff: {staff} account(s) created; `flask --app wsgi staff demo-logins` "
                f"prints their logins.")
@@ -28,3 +31,7 @@ def load():
                                       progress=bar.update)
     click.echo(f"Demo articles: {articles} created, "
                f"{len(articles_demo.ARTICLES) - articles} already present.")
+    with click.progressbar(length=len(articles_demo.PAGES), label="Shop pages") as bar:
+        pages = articles_demo.load_pages(progress=bar.update)
+    click.echo(f"Demo shop pages: {pages} created, "
+               f"{len(articles_demo.PAGES) - pages} already present.")

@@ -87,7 +87,9 @@ def init_app(app):
     @app.errorhandler(DomainError)
     def domain_error(error):
         extra = {k: v for k, v in error.to_dict().items() if k not in ("error", "message")}
-        return _error(error.status, "Request refused", error.message, error.code, extra)
+        # A product or article that does not exist is, to a shopper, a missing page.
+        title = "Page not found" if error.status == 404 else "Request refused"
+        return _error(error.status, title, error.message, error.code, extra)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -115,6 +117,8 @@ def init_app(app):
         limit = getattr(error, "limit", None)  # a rate limit with words of its own
         if error.code == 429 and getattr(limit, "error_message", None):
             message = error.description
+        if error.code == 404:
+            return _error(404, "Page not found", message, "not_found", headers=headers)
         return _error(error.code, error.name, message, headers=headers)
 
     @app.errorhandler(OperationalError)

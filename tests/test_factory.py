@@ -72,3 +72,16 @@ def test_a_wrong_method_says_which_methods_are_allowed(client):
         response = client.get(path) if path == "/cart/add" else client.put(path)
         assert response.status_code == 405
         assert "POST" in response.headers["Allow"]
+
+
+def test_a_missing_page_says_page_not_found_and_offers_search_and_the_catalogue(client):
+    for path in ("/no-such-page", "/products/no-such-shoe"):
+        response = client.get(path)
+        assert response.status_code == 404
+        body = response.get_data(as_text=True)
+        assert "<title>Page not found |" in body, path
+        assert "Request refused" not in body
+        assert 'id="error-q"' in body and 'href="/products"' in body
+    # JSON clients keep the same error code as before.
+    response = client.get("/no-such-page", headers={"Accept": "application/json"})
+    assert response.get_json()["error"] == "not_found"

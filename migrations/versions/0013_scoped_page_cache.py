@@ -8,7 +8,7 @@ trigger now sends the variant id as the notification's payload, so each worker
 forgets only the pages that showed that variant; content_version keeps its
 trigger with an empty payload (every page).
 
-Revision ID: 0013_scoped_page_cache
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-04
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0013_scoped_page_cache'
+revision = '0013'
 down_revision = '0012'
 branch_labels = None
 depends_on = None

@@ -12,7 +12,7 @@ from ..database import transactional
 from ..extensions import db
 from ..models import utcnow
 from . import service
-from .models import Article
+from .models import Article, ShopPage
 
 AUTHOR_BIO = (
     "Mira looks after the shop's guides. Before joining us she spent eight years on the "
@@ -219,6 +219,165 @@ def load(author=None, progress=None):
                 author_id=author.id if author is not None else None,
             )
             article.publish_at = now - timedelta(days=spec["days_ago"])
+            created += 1
+        if progress:
+            progress(1)
+    return created
+
+
+# The pages shoppers look for before buying, linked from every page's footer.
+PAGES = [
+    dict(slug="shipping", title="Shipping", summary="How we pack and send your shoes, "
+         "how long it takes and what it costs.", body="""\
+We pack every order on the working day it is paid for, if payment reaches us by 2 pm.
+Orders paid later, or at the weekend, leave on the next working day.
+
+## How long it takes
+
+- **Standard:** 3 to 5 working days.
+- **Express:** 1 to 2 working days, for orders paid by 2 pm.
+
+You get an e-mail when your order leaves our warehouse, with the parcel's tracking link.
+
+## Packaging
+
+Shoes travel in their box inside a recycled cardboard mailer, with no plastic filling.
+Braces and insoles are easier to fit into a box that opens wide, so we keep the box
+simple to open with one hand: pull the paper tab on the short side.
+
+## Something is wrong with the delivery
+
+If the parcel is late, damaged or not what you ordered, write to us from the
+[contact page](/pages/contact) with your order number and we will put it right.
+"""),
+    dict(slug="returns-and-exchanges", title="Returns and exchanges", summary="Free "
+         "exchanges on sizes and widths within 60 days, and refunds within 30 days.", body="""\
+Fitting shoes over a brace or a swollen ankle sometimes takes two tries. That is why
+exchanges for another size or width are free for 60 days after delivery.
+
+## Exchanges
+
+Tell us which size or width you would like instead and we hold it for you while your
+first pair travels back. Wear the shoes indoors, with your brace, as long as you need
+to decide: soles that have only met carpet are still as good as new.
+
+## Refunds
+
+You can return unworn shoes for a refund within 30 days of delivery. The refund goes to
+the card you paid with, within five working days of the parcel reaching us.
+
+## Mismatched pairs
+
+Pairs with a different size or width for each foot can be exchanged like any other pair.
+"""),
+    dict(slug="contact", title="Contact us", summary="Questions about fit, an order or "
+         "a return: how to reach the people who can answer.", body="""\
+The people who answer are the same people who fit and pack the shoes.
+
+## Fit questions
+
+Tell us what you wear (brace, insole, bandage), the size you wear now and what pinches
+or slips. We usually answer within one working day.
+
+## Orders and returns
+
+Include your order number: it is in the confirmation e-mail and on your order page.
+
+## Accessible contact
+
+If e-mail is hard for you, ask for a call back at a time that suits you, or ask a
+friend or carer to write for you: we will talk to whomever you name.
+"""),
+    dict(slug="about", title="About the shop", summary="Shoes for people who walk with "
+         "a brace, an orthosis or feet that change through the day.", body="""\
+We started the shop because finding one shoe that fits over an ankle-foot orthosis
+(AFO) usually meant buying two pairs in different sizes.
+
+Every shoe we sell opens wide, closes with a strap, a zip or hook-and-loop tape you can
+manage with one hand, and comes in at least three widths. Several can be ordered with a
+different size or width for each foot, as one pair.
+
+## What the stock numbers mean
+
+When a product page says "Only 2 left", there are two pairs on our shelf that nobody
+else has paid for or is checking out with. We never sell a pair we do not have.
+"""),
+    dict(slug="accessibility", title="Accessibility statement", summary="How this shop "
+         "is built to work with a keyboard, a screen reader and a small screen.", body="""\
+We want everyone to be able to choose and buy shoes here, whichever way they use the web.
+
+## What we aim for
+
+- Every page follows the Web Content Accessibility Guidelines (WCAG) 2.2 at level AA.
+- Everything works with a keyboard alone, with visible focus.
+- Pages work on a screen 320 pixels wide without sideways scrolling.
+- Every page works without JavaScript.
+- Stock is always said in words ("In stock", "Only 2 left", "Sold out"), not colour alone.
+
+## How we check
+
+Every change to the shop is tested in a real browser with an automated accessibility
+checker, by keyboard, and at phone widths.
+
+## Tell us about a problem
+
+If something on the shop is hard to use, please tell us through the
+[contact page](/pages/contact). We answer within two working days and tell you when
+it is fixed.
+"""),
+    dict(slug="privacy", title="Privacy", summary="What we keep about you, why, and "
+         "for how long.", body="""\
+We keep only what we need to send your shoes and look after your order.
+
+## What we keep
+
+- Your name, delivery address and e-mail address, to deliver the order and tell you
+  about it.
+- What you ordered, for exchanges, returns and our accounts.
+- If you ask to hear when a sold-out size is back, your e-mail address for that size
+  only, until we have told you or you unsubscribe.
+
+Card details go straight to our payment provider; we never see or store them.
+
+## Cookies
+
+One cookie keeps your cart and, for staff, the login. We use no advertising or
+tracking cookies.
+
+## Your rights
+
+You can ask for a copy of what we hold about you, or ask us to delete it, through the
+[contact page](/pages/contact).
+"""),
+    dict(slug="terms", title="Terms of sale", summary="The terms under which we sell "
+         "shoes through this shop.", body="""\
+## Prices
+
+Prices are shown with their currency. The price you pay is the one shown in your cart
+when you check out.
+
+## Stock
+
+Placing an order holds the shoes for you while you pay. If the payment does not
+complete, the hold ends and the shoes go back on sale.
+
+## Returns
+
+See [returns and exchanges](/pages/returns-and-exchanges) for how long you have and how
+refunds are paid.
+"""),
+]
+
+
+def load_pages(progress=None):
+    """Create the demo shop pages that are missing, in footer order; returns how many
+    were created. A page whose web address exists is left as staff edited it."""
+    existing = set(db.session.scalars(
+        select(ShopPage.slug).where(ShopPage.slug.in_([p["slug"] for p in PAGES]))))
+    created = 0
+    for position, spec in enumerate(PAGES):
+        if spec["slug"] not in existing:
+            service.save_page(None, service.PageInput(position=position * 10, **spec))
             created += 1
         if progress:
             progress(1)

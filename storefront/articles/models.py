@@ -1,4 +1,5 @@
-"""Articles, their tags, featured and mentioned products, comments and product clicks.
+"""Articles, their tags, featured and mentioned products, comments and product clicks;
+and the shop's standing pages (shipping, returns, privacy...), also Markdown.
 
 Authors are staff users, referenced by table name only: the articles package
 sits below the staff package and never imports it.
@@ -173,7 +174,27 @@ class ArticleClick(db.Model):
     created_at = created_at_column()
 
 
+class ShopPage(db.Model):
+    """A standing page shoppers look for before buying (shipping, returns, privacy...),
+    written in Markdown by marketing and linked from every page's footer."""
+
+    __tablename__ = "shop_page"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(120))
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    # Place in the footer, smallest first.
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False
+    )
+
+
 announce_edits("articles", Article, ArticleTag, ArticleProduct, ArticleMention, Comment)
+# Every page's footer lists the shop pages, so an edit changes every cached page.
+announce_edits("pages", ShopPage)
 
 
 def published_by(now):

@@ -1,4 +1,7 @@
-"""The public blog: listing, tag pages, articles, comments, product clicks, feed, sitemap."""
+"""The public blog: listing, tag pages, articles, comments, product clicks, feed, sitemap;
+and the shop's standing pages."""
+
+from contextlib import suppress
 
 from flask import (
     Blueprint,
@@ -12,6 +15,7 @@ from flask import (
     url_for,
 )
 
+from ..exceptions import DomainError
 from ..extensions import limiter
 from ..inputs import page_number
 from ..pagecache import NOW, cached_page, version_part
@@ -58,6 +62,19 @@ def feed():
     return current_app.response_class(body, mimetype="application/atom+xml")
 
 
+@bp.app_context_processor
+def shop_pages_for_the_footer():
+    # Lazily: pages that never reach the footer (JSON, feeds) cost no query.
+    return {"footer_pages": service.footer_pages}
+
+
+@bp.get("/pages/<slug>")
+@cached_page
+def shop_page(slug):
+    shown = service.shop_page(slug[:80])
+    return render_template("articles/page.html", page=shown.page, body=shown.html)
+
+
 @bp.get("/sitemap.xml")
 @cached_page
 def sitemap():
@@ -97,6 +114,26 @@ def comment(slug):
     flash("Thank you. Your comment will appear here once our team has approved it.",
           "success")
     return redirect(url_for("articles.article", slug=slug, _anchor="comments"), 303)
+
+
+# `?from=<article>` on a product page: the click came from that article's link.
+FROM_ARTICLE = "from"
+
+
+@bp.before_app_request
+def attribute_article_link():
+    """A product link from an article carries `?from=<article>`: count the click,
+    remember the article for the order, and send the shopper (and search engines) to
+    the product's own address, so the page is cached and indexed once."""
+    if request.endpoint != "catalogue.product" or FROM_ARTICLE not in request.args:
+        return None
+    product_slug = request.view_args["slug"]
+    # An unknown article or product has no click to count; the product page decides.
+    with suppress(DomainError):
+        session[SOURCE_ARTICLE_KEY] = service.record_click(
+            request.args[FROM_ARTICLE][:120], product_slug)
+    kept = {k: v for k, v in request.args.items(multi=True) if k != FROM_ARTICLE}
+    return redirect(url_for("catalogue.product", slug=product_slug, **kept), 302)
 
 
 @bp.get("/blog/<slug>/go/<product_slug>")

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from markupsafe import Markup
 from sqlalchemy import and_, column, func, or_, select, table, update
 from sqlalchemy.orm import selectinload
 
@@ -26,6 +27,7 @@ from .models import (
     ArticleProduct,
     ArticleTag,
     Comment,
+    ShopPage,
 )
 
 PER_PAGE = 10
@@ -319,10 +321,14 @@ def sitemap(now=None):
         select(Article.slug, Article.updated_at, Article.publish_at)
         .where(_is_published(now)).order_by(Article.publish_at.desc(), Article.id.desc())
     ).all()
+    pages = db.session.execute(
+        select(ShopPage.slug, ShopPage.updated_at).order_by(ShopPage.position, ShopPage.id)
+    ).all()
     return {
         "products": [(slug, created) for slug, created in catalogue.sitemap_products()],
         "articles": [(slug, max(updated, published))
                      for slug, updated, published in articles],
+        "pages": pages,
     }
 
 
@@ -591,3 +597,96 @@ def moderate(comment_ids, action, staff_id, now=None):
         .values(status=status, moderated_at=now or utcnow(), moderated_by_id=staff_id)
     )
     return result.rowcount
+
+
+# -- shop pages (shipping, returns, privacy...) --------------------------------------
+
+class PageNotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+    def __init__(self, what="That page"):
+        super().__init__(f"{what} does not exist.")
+
+
+class InvalidPage(InvalidArticle):
+    """The page form has a problem; `errors` maps field names to messages."""
+
+    code = "invalid_page"
+
+
+@dataclass
+class ShownPage:
+    page: ShopPage
+    html: str
+
+
+def shop_page(slug):
+    """A shop page with its body as clean HTML; raises PageNotFound."""
+    page = db.session.scalar(select(ShopPage).where(ShopPage.slug == slug))
+    if page is None:
+        raise PageNotFound()
+    html = Markup(markdown.render(page.body).html)  # noqa: S704 (nh3-cleaned HTML)  # nosec B704
+    return ShownPage(page, html)
+
+
+def footer_pages():
+    """(slug, title) of every shop page, in footer order."""
+    return db.session.execute(
+        select(ShopPage.slug, ShopPage.title).order_by(ShopPage.position, ShopPage.id)
+    ).all()
+
+
+def staff_pages():
+    """Every shop page for the back office, in footer order."""
+    return db.session.scalars(select(ShopPage).order_by(ShopPage.position, ShopPage.id)).all()
+
+
+def get_page(page_id):
+    """A shop page for editing; raises PageNotFound."""
+    page = db.session.get(ShopPage, page_id) if 0 < page_id <= MAX_ID else None
+    if page is None:
+        raise PageNotFound(f"Page {page_id}")
+    return page
+
+
+@dataclass
+class PageInput:
+    """What the page form sends."""
+
+    title: str
+    slug: str
+    summary: str
+    body: str
+    position: int = 0
+
+
+@transactional
+def save_page(page_id, data):
+    """Create (page_id None) or update a shop page from the form. Raises InvalidPage
+    naming each field that is wrong."""
+    page = ShopPage() if page_id is None else get_page(page_id)
+    errors = {}
+    title = data.title.strip()
+    if not title:
+        errors["title"] = "Give the page a title."
+    slug = data.slug.strip().lower() or slugify(title, 80)
+    if not SLUG.match(slug or "") or len(slug) > 80:
+        errors["slug"] = ("The web address may use lower-case letters, digits and single "
+                          "hyphens only, at most 80 characters.")
+    elif db.session.scalar(select(ShopPage.id).where(ShopPage.slug == slug,
+                                                     ShopPage.id != (page.id or 0))):
+        errors["slug"] = f"Another page already uses the web address {slug!r}."
+    if not -1000 <= data.position <= 1000:
+        errors["position"] = "The footer position is a number from -1000 to 1000."
+    if errors:
+        raise InvalidPage(errors)
+    page.title = title
+    page.slug = slug
+    page.summary = data.summary.strip()
+    page.body = data.body.replace("\r\n", "\n")
+    page.position = data.position
+    if page_id is None:
+        db.session.add(page)
+    db.session.flush()
+    return page

@@ -7,12 +7,23 @@ a second load never duplicates rows or resets stock that staff have changed.
 
 import random
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..database import transactional
 from ..extensions import db
 from ..inventory import service as inventory
-from .models import Colour, Feature, Product, ProductImage, Size, Tag, Variant, Width
+from . import service
+from .models import (
+    Colour,
+    Feature,
+    Product,
+    ProductImage,
+    SearchSynonym,
+    Size,
+    Tag,
+    Variant,
+    Width,
+)
 
 SIZES = ["5", "5.5", "6", "6.5", "7", "7.5", "8", "8.5", "9", "9.5", "10", "10.5",
          "11", "11.5", "12", "13", "14"]
@@ -268,3 +279,23 @@ def load(progress=None):
     for variant, on_hand in new_stock:
         inventory.open_stock(variant.id, on_hand, reference="demo", note="Demo catalogue")
     return products_created, variants_created
+
+
+# The words shoppers use for the same thing, one group per line on /staff/search.
+SYNONYMS = [
+    "velcro, hook-and-loop, strap, touch fastening",
+    "afo, brace, orthosis, orthotic, ankle-foot orthosis, splint",
+    "wide, broad, extra wide, roomy",
+    "diabetic, extra depth, deep toe box",
+    "slipper, house shoe",
+    "trainer, sneaker, running shoe",
+    "easy on, slip-on, easy entry",
+    "zip, zipper",
+]
+
+
+def load_synonyms():
+    """Seed the search synonyms if staff have none yet; returns how many groups were added."""
+    if db.session.scalar(select(func.count()).select_from(SearchSynonym)):
+        return 0
+    return service.save_synonyms("\n".join(SYNONYMS))

@@ -190,4 +190,16 @@ Index("ix_product_search", search_document(Product.__table__),
       postgresql_using="gin").ddl_if(dialect="postgresql")
 
 
+class SearchSynonym(db.Model):
+    """Words shoppers use for the same thing ("velcro, hook-and-loop, strap"): a search
+    for any of them finds products described with any other. Staff edit the list."""
+
+    __tablename__ = "search_synonym"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Lower-case words or phrases separated by commas.
+    words: Mapped[str] = mapped_column(String(500))
+
+
 announce_edits("catalogue", Product, ProductImage, Variant, Feature, Tag, Size, Width, Colour)
+announce_edits("search", SearchSynonym)

@@ -1,14 +1,16 @@
 """Catalogue reads: product listings, product pages and their stock, all in a fixed few queries."""
 
+import difflib
 import math
 import re
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import case, exists, func, or_, select, text
+from sqlalchemy import case, delete, exists, func, or_, select, text
 from sqlalchemy.orm import selectinload
 
 from .. import inputs as query
+from ..database import transactional
 from ..exceptions import DomainError
 from ..extensions import db
 from ..inventory import service as inventory
@@ -18,6 +20,7 @@ from .models import (
     Colour,
     Feature,
     Product,
+    SearchSynonym,
     Size,
     Tag,
     Variant,
@@ -52,6 +55,14 @@ def stock_text(available, threshold):
     if status == "low_stock":
         return f"Only {available} left"
     return "In stock"
+
+
+MAX_SYNONYM_GROUPS = 200
+
+
+class InvalidSynonyms(DomainError):
+    status = 422
+    code = "invalid_synonyms"
 
 
 class ProductNotFound(DomainError):
@@ -105,6 +116,8 @@ class Listing:
     pages: int
     filters: Filters
     options: dict = field(default_factory=dict)
+    # When nothing matched: a search in the shop's own words that would ("snekaer" -> "sneaker").
+    suggestion: str = ""
 
 
 def _cards(products):
@@ -144,8 +157,9 @@ def list_products(filters, per_page=24):
         query = query.where(Product.category == filters.category)
     if filters.gender:
         query = query.where(Product.gender.in_([filters.gender, "unisex"]))
+    groups = synonym_groups() if filters.q else []
     for word in search_words(filters.q):
-        query = query.where(_matches_word(word))
+        query = query.where(or_(*(_matches_word(w) for w in with_synonyms(word, groups))))
     for slug in filters.features:
         query = query.where(Product.features.any(Feature.slug == slug))
     variant_match = []
@@ -178,7 +192,8 @@ def list_products(filters, per_page=24):
     products = db.session.scalars(
         _with_card_data(query).order_by(*order).limit(per_page).offset((page - 1) * per_page)
     ).all()
-    return Listing(_cards(products), total, page, pages, filters)
+    suggestion = did_you_mean(filters.q, groups) if total == 0 and filters.q else ""
+    return Listing(_cards(products), total, page, pages, filters, suggestion=suggestion)
 
 
 def search_words(q):
@@ -217,6 +232,85 @@ def _matches_word(word):
         conditions.append(search_document(Product.__table__).op("@@")(
             func.plainto_tsquery(text("'english'::regconfig"), word)))
     return or_(*conditions)
+
+
+def synonym_groups():
+    """The staff's synonym groups, each a list of lower-case words or phrases."""
+    return [_split_words(words) for words in db.session.scalars(
+        select(SearchSynonym.words).order_by(SearchSynonym.id))]
+
+
+def _split_words(text):
+    return [w for w in (part.strip().lower() for part in text.split(",")) if w]
+
+
+def with_synonyms(word, groups):
+    """The word and every word sharing a synonym group with it (or with its stem)."""
+    found = [word]
+    for group in groups:
+        if word in group or _stem(word) in (_stem(w) for w in group):
+            found += [w for w in group if w not in found]
+    return found
+
+
+def _vocabulary(groups):
+    """The words products are described by, for suggestions: titles, tags, features."""
+    texts = db.session.scalars(select(Product.title).where(Product.published.is_(True)))
+    names = db.session.scalars(select(Tag.name).union(select(Feature.name)))
+    words = set()
+    for text_ in [*texts, *names]:
+        words.update(search_words(text_))
+    for group in groups:
+        words.update(w for w in group if " " not in w)
+    return sorted(w for w in words if len(w) >= 3)
+
+
+def did_you_mean(q, groups, cutoff=0.75):
+    """A close spelling of `q` in the shop's words that finds products, or "".
+
+    Done in Python on the same word list on every database, so SQLite and
+    PostgreSQL suggest the same thing for the same shelf.
+    """
+    words = search_words(q)
+    vocabulary = _vocabulary(groups)
+    changed, suggested = False, []
+    for word in words:
+        if word in vocabulary or len(word) < 4:
+            suggested.append(word)
+            continue
+        close = difflib.get_close_matches(word, vocabulary, n=1, cutoff=cutoff)
+        suggested.append(close[0] if close else word)
+        changed = changed or bool(close)
+    if not changed:
+        return ""
+    query = select(func.count()).select_from(Product).where(Product.published.is_(True))
+    for word in suggested:
+        query = query.where(or_(*(_matches_word(w) for w in with_synonyms(word, groups))))
+    return " ".join(suggested) if db.session.scalar(query) else ""
+
+
+@transactional
+def save_synonyms(text_):
+    """Replace the synonym groups with `text_`: one group per line, words separated by
+    commas. Returns how many groups were saved; raises InvalidSynonyms."""
+    groups, problems = [], []
+    lines = [line for line in (text_ or "").splitlines() if line.strip()]
+    if len(lines) > MAX_SYNONYM_GROUPS:
+        problems.append(f"At most {MAX_SYNONYM_GROUPS} lines, please.")
+    for number, line in enumerate(lines[:MAX_SYNONYM_GROUPS], start=1):
+        words = list(dict.fromkeys(_split_words(line)))
+        if len(words) < 2:
+            problems.append(f"Line {number} needs at least two words separated by commas.")
+        elif len(", ".join(words)) > 500 or any(len(w) > 60 for w in words):
+            problems.append(f"Line {number} is too long: words up to 60 characters, "
+                            "500 characters a line.")
+        else:
+            groups.append(", ".join(words))
+    if problems:
+        raise InvalidSynonyms(" ".join(problems))
+    db.session.execute(delete(SearchSynonym))
+    db.session.add_all(SearchSynonym(words=words) for words in groups)
+    return len(groups)
 
 
 def _escape_like(value):

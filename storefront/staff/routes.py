@@ -260,4 +260,6 @@ def inventory_import_apply():
 from . import articles as _articles  # noqa: E402, F401  (marketing pages)
 from . import notices as _waiting_demand  # noqa: E402, F401
 from . import orders as _orders  # noqa: E402, F401  (fulfilment pages)
+from . import pages as _pages  # noqa: E402, F401  (shop pages)
 from . import products as _products  # noqa: E402, F401  (product copy)
+from . import search as _search  # noqa: E402, F401  (search synonyms)

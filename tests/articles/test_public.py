@@ -107,7 +107,8 @@ def test_product_cards_show_price_and_live_stock(client, make_article, make_prod
     assert "Only 3 left" in _card(page, "Scarce Walker")
     sold_out = _card(page, "Gone Walker")
     assert "Sold out" in sold_out
-    assert f'href="/blog/cards/go/{gone.slug}"' in sold_out and "See the product page" in sold_out
+    assert f'href="/products/{gone.slug}?from=cards"' in sold_out
+    assert "See the product page" in sold_out
 
 
 def test_cards_never_show_a_negative_number(client, make_article, make_product):
@@ -140,8 +141,10 @@ def test_featured_products_block_and_inline_links(client, make_article, make_pro
     page = text(client.get("/blog/featuring"))
     block = page[page.index('id="featured-products"'):]
     assert "Featured Walker" in block and "In stock" in block
-    link = f'<a href="/blog/featuring/go/{shoe.slug}" rel="nofollow">Featured Walker</a>'
+    # A plain link search engines follow: no detour, no nofollow.
+    link = f'<a href="/products/{shoe.slug}?from=featuring">Featured Walker</a>'
     assert f"We like the {link} a lot." in page
+    assert "nofollow" not in page.split('id="comments"')[0]
 
 
 def test_following_a_card_counts_a_click_and_remembers_the_article(
@@ -202,3 +205,32 @@ def test_sitemap_lists_published_products_and_articles(client, make_article, mak
     assert "http://shop.test/blog/listed-article" in locations
     assert "http://shop.test/blog/draft-article" not in locations
     assert "http://shop.test/blog" in locations
+
+
+def test_a_direct_product_link_counts_the_click_and_lands_on_the_product_address(
+    client, make_article, make_product
+):
+    shoe = make_product([7], title="Direct Walker")
+    article = make_article("Direct", body=f"[[product:{shoe.slug}]]")
+    page = text(client.get("/blog/direct"))
+    assert f'href="/products/{shoe.slug}?from=direct"' in page
+    response = client.get(f"/products/{shoe.slug}?from=direct&size=9")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/products/{shoe.slug}?size=9"
+    with client.session_transaction() as session:
+        assert session["source_article_id"] == article.id
+    assert service.staff_list()[0].clicks == 1
+    # The product page names its own address as the one to index.
+    landed = text(client.get(response.headers["Location"]))
+    canonical = re.search(r'<link rel="canonical" href="([^"]+)"', landed).group(1)
+    assert canonical.endswith(f"/products/{shoe.slug}")
+
+
+def test_a_product_link_naming_an_unknown_article_counts_nothing(client, make_product):
+    shoe = make_product([7], title="Lone Walker")
+    response = client.get(f"/products/{shoe.slug}?from=no-such-article")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/products/{shoe.slug}"
+    with client.session_transaction() as session:
+        assert "source_article_id" not in session
+    assert client.get("/products/no-such-shoe?from=x", follow_redirects=True).status_code == 404

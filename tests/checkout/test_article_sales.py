@@ -65,6 +65,17 @@ def test_an_order_paid_after_following_an_article_link_is_credited_to_it(
     assert orders()[1].source_article_id is None
 
 
+def test_an_order_after_a_direct_product_link_is_credited_like_the_old_click_route(
+        client, make_product):
+    shoe = make_product([5], title="Direct Zip Boot", price=12000)
+    article = publish("Boots for a brace, again", shoe)
+    response = client.get(f"/products/{shoe.slug}?from={article.slug}")
+    assert response.headers["Location"] == f"/products/{shoe.slug}"
+    check_out(client, (shoe.variants[0], 1))
+    (order,) = orders()
+    assert order.source_article_id == article.id
+
+
 def test_a_direct_visit_credits_no_article(client, make_product):
     shoe = make_product([5])
     publish("Not read", shoe)
