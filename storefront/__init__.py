@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, has_request_context
+from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from . import (
@@ -56,19 +56,12 @@ def create_app(test_config=None):
 
 
 class Shop(Flask):
-    """Flask, reading requests through the shop's input rules and building every
-    absolute URL on PUBLIC_URL (never on the Host header a client sent)."""
+    """Flask, reading requests through the shop's input rules (storefront/inputs.py).
+
+    Absolute links are built by `links.absolute_url` on PUBLIC_URL, never on the
+    Host header a client sent."""
 
     request_class = ShopRequest
-
-    def url_for(self, endpoint, *, _anchor=None, _method=None, _scheme=None,
-                _external=None, **values):
-        if not has_request_context() or not (_external or _scheme):
-            return super().url_for(endpoint, _anchor=_anchor, _method=_method,
-                                   _scheme=_scheme, _external=_external, **values)
-        path = super().url_for(endpoint, _anchor=_anchor, _method=_method, _external=False,
-                               **values)
-        return self.config["PUBLIC_URL"].rstrip("/") + path
 
 
 class DatabaseInteger(IntegerConverter):

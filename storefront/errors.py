@@ -3,13 +3,15 @@
 import logging
 import re
 import uuid
+from contextlib import suppress
 
 from flask import abort, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .exceptions import DomainError
+from .extensions import db
 from .inputs import NUL_MESSAGE, has_nul
 
 log = logging.getLogger(__name__)
@@ -68,8 +70,11 @@ def _error(status, title, message, code=None, extra=None, headers=()):
                 "request_id": g.get("request_id")}
         body.update(extra or {})
         return jsonify(body), status, headers
+    # A server error may come from the database: its page asks nothing more of it
+    # (the footer's list of shop pages is left out).
+    no_queries = {"footer_pages": tuple} if status >= 500 else {}
     return render_template("errors/error.html", status=status, title=title,
-                           message=message), status, headers
+                           message=message, **no_queries), status, headers
 
 
 def init_app(app):
@@ -130,6 +135,9 @@ def init_app(app):
 
     @app.errorhandler(Exception)
     def server_error(error):
+        # End a transaction the error may have left failed; the page needs no database.
+        with suppress(SQLAlchemyError):
+            db.session.rollback()
         log.exception("unhandled error, request_id=%s", g.get("request_id"))
         return _error(500, "Something went wrong",
                       "The shop hit an unexpected problem; nothing was charged. "

@@ -13,7 +13,24 @@ import time
 from flask import g, has_request_context, request
 
 _ORDER_TOKEN = re.compile(r"^(/orders/)[^/]+")
+# PostgreSQL quotes the offending row or key in an error's DETAIL line ("Failing row
+# contains (1, ann@example.com, ...)"), which can hold what a visitor typed.
+_DATABASE_DETAIL = re.compile(r"^DETAIL: .*$", re.MULTILINE)
 access_log = logging.getLogger("storefront.access")
+
+
+def scrub(text):
+    """`text` (a formatted traceback) without the database's quotes of row values."""
+    return _DATABASE_DETAIL.sub("DETAIL:  (withheld: it may quote personal data)", text)
+
+
+class ScrubbedTracebacks(logging.Filter):
+    """Formats a record's traceback once, scrubbed, for every handler that shows it."""
+
+    def filter(self, record):
+        if record.exc_info and not record.exc_text:
+            record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
+        return True
 
 
 def safe_path(path):
@@ -36,7 +53,7 @@ class JsonFormatter(logging.Formatter):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = scrub(record.exc_text or self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
 
 
@@ -50,6 +67,9 @@ def init_app(app):
         root.addHandler(handler)
     root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
     root.propagate = app.testing  # tests read records through pytest's caplog
+    errors_log = logging.getLogger("storefront.errors")
+    if not any(isinstance(f, ScrubbedTracebacks) for f in errors_log.filters):
+        errors_log.addFilter(ScrubbedTracebacks())
 
     @app.before_request
     def start_timer():

@@ -41,7 +41,7 @@ def parse_adjustment(body):
         raise InvalidInput(f"delta must be between -{inventory.MAX_UNITS:,} and "
                            f"{inventory.MAX_UNITS:,}.")
     reason = body.get("reason")
-    if reason not in inventory.STAFF_REASONS:
+    if not isinstance(reason, str) or reason not in inventory.STAFF_REASONS:
         raise InvalidInput(f"reason must be one of: {', '.join(inventory.STAFF_REASONS)}.")
     note = body.get("note", "")
     if note is None:
