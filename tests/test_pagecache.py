@@ -403,6 +403,7 @@ def test_holding_a_stock_leaves_pages_without_a_cached(app, two_products, count_
     assert "Only 3 left" in served(app, "/products", count_queries)[0]
 
 
+@pytest.mark.real_commits  # another app's connection must see the shop
 def test_a_stock_change_in_another_process_renews_only_pages_that_showed_it(
         app, two_products, count_queries, other_worker):
     a, b, showing_a, not_showing_a = two_products
@@ -419,6 +420,7 @@ def test_a_stock_change_in_another_process_renews_only_pages_that_showed_it(
     assert "Alpha Walker" not in served(app, "/products?in_stock=1", count_queries)[0]
 
 
+@pytest.mark.real_commits  # the watcher reads what is committed
 @pytest.mark.recheck(60)
 def test_with_the_watcher_another_servers_hold_drops_only_pages_that_showed_it(
         app, two_products, count_queries, listening, other_worker):
