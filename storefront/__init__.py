@@ -89,7 +89,8 @@ def register_blueprints(app):
     from .staff import auth as staff_auth
     from .staff import notices as _staff_notices  # noqa: F401  (waiting demand)
     from .staff import orders as _staff_orders  # noqa: F401  (fulfilment pages)
-    from .staff import products as _staff_products  # noqa: F401  (product copy)
+    from .staff import products as _staff_products  # noqa: F401  (product editor)
+    from .staff import variants as _staff_variants  # noqa: F401  (variant grid, prices)
     from .staff.routes import bp as staff_bp
 
     app.register_blueprint(health_bp)
