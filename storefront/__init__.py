@@ -85,6 +85,7 @@ def register_blueprints(app):
     from .checkout.routes import bp as checkout_bp
     from .health import bp as health_bp
     from .notices.routes import bp as notices_bp
+    from .staff import account_views as _staff_accounts  # noqa: F401  (accounts, audit)
     from .staff import articles as _staff_articles  # noqa: F401  (marketing pages)
     from .staff import auth as staff_auth
     from .staff import notices as _staff_notices  # noqa: F401  (waiting demand)

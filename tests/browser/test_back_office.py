@@ -106,3 +106,73 @@ def test_a_new_shoe_from_the_editor_to_the_shop(shop, page, context):
         found[f"{name} at 320 px"] = serious_violations(page)
         assert _overflow(page) <= 0, f"{name} scrolls sideways at 320 px"
     assert {name: v for name, v in found.items() if v} == {}
+
+
+def _outbox_link(app, kind):
+    from storefront.mail.models import OutboxMessage
+
+    with app.app_context():
+        message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind)
+                                     .order_by(OutboxMessage.id.desc())).first()
+        body = message.text_body
+        db.session.remove()
+    return re.search(r"https?://[^/\s]+(/staff/password/[\w-]+)", body).group(1)
+
+
+def test_an_admin_invites_a_packer_who_sets_a_password_and_is_then_disabled(shop, page,
+                                                                             context):
+    app, url = shop
+    found = {}
+    staff_login(page, app, url, "admin")
+    page.goto(url + "/staff/accounts")
+    page.fill("#invite-email", "robin@demo.shop")
+    page.fill("#invite-name", "Robin Ames")
+    page.select_option("#invite-role", "warehouse")
+    page.click("text=Send invitation")
+    assert "Invited robin@demo.shop as Warehouse" in page.locator(".flash-success").inner_text()
+    found["accounts"] = serious_violations(page)
+
+    newcomer = context.browser.new_context(viewport=NARROW, bypass_csp=True)
+    try:
+        robin = newcomer.new_page()
+        robin.goto(url + _outbox_link(app, "staff_invite"))
+        found["set password at 320 px"] = serious_violations(robin)
+        assert _overflow(robin) <= 0
+        robin.fill("#password", "packing boxes all day long")
+        robin.fill("#confirm", "packing boxes all day long")
+        robin.click("text=Set password")
+        assert "Your password is set" in robin.locator(".flash-success").inner_text()
+        robin.fill("#email", "robin@demo.shop")
+        robin.fill("#password", "packing boxes all day long")
+        robin.click("form.staff-form button[type=submit]")
+        robin.wait_for_url(lambda u: "/staff/login" not in u)
+        assert robin.goto(url + "/staff/inventory").status == 200
+
+        page.goto(url + "/staff/accounts")
+        page.locator("li.account", has_text="robin@demo.shop").locator(
+            "button", has_text="Disable").click()
+        assert "Disabled robin@demo.shop" in page.locator(".flash-success").inner_text()
+        robin.goto(url + "/staff/inventory")
+        assert "/staff/login" in robin.url
+    finally:
+        newcomer.close()
+
+    page.goto(url + "/staff/audit")
+    log = page.locator("table").inner_text()
+    assert "Invited" in log and "Accepted the invitation" in log and "Disabled" in log
+    found["audit"] = serious_violations(page)
+    page.set_viewport_size(NARROW)
+    for path in ("/staff/accounts", "/staff/audit"):
+        page.goto(url + path)
+        found[f"{path} at 320 px"] = serious_violations(page)
+        assert _overflow(page) <= 0, f"{path} scrolls sideways at 320 px"
+    page.context.clear_cookies()
+    page.goto(url + "/staff/login")
+    page.click("text=Forgot your password?")
+    found["password reset at 320 px"] = serious_violations(page)
+    assert _overflow(page) <= 0
+    page.fill("#email", "admin@demo.shop")
+    page.click("text=Send the link")
+    assert "If admin@demo.shop belongs to a staff account" in page.locator(
+        ".flash-success").inner_text()
+    assert {name: v for name, v in found.items() if v} == {}
