@@ -19,7 +19,8 @@ from ..extensions import limiter
 from ..inventory.service import STAFF_REASONS
 from ..models import utcnow
 from ..notices import service as notices
-from . import service, stockfile, warehouse
+from ..templating import money
+from . import dashboard, service, stockfile, warehouse
 from .auth import ANY_STAFF, role_required, safe_next
 from .forms import (
     AdjustForm,
@@ -87,10 +88,58 @@ def logout():
     return redirect(url_for("staff.login"))
 
 
+def _period():
+    days = request.args.get("days", "")
+    return int(days) if days in {str(d) for d in dashboard.PERIODS} else dashboard.PERIODS[0]
+
+
 @bp.get("/")
 @role_required(*ANY_STAFF)
 def home():
-    return render_template("staff/home.html")
+    days = _period()
+    names = dashboard.figures_for(current_user)
+    context = {"days": days, "periods": dashboard.PERIODS, "names": names}
+    if "sales" in names:
+        sales = dashboard.daily_sales(days)
+        context |= {
+            "sales": sales,
+            "sales_plot": dashboard.bar_plot(
+                [f"{d:%b} {d.day}" for d, _, _ in sales.days], [r for _, _, r in sales.days],
+                lambda label, cents: f"{label}: {money(cents)}"),
+            "products": dashboard.figure("products", days),
+            "articles": dashboard.figure("articles", days),
+        }
+    if "to_ship" in names:
+        moves = dashboard.daily_movements(days)
+        context |= {
+            "to_ship": dashboard.orders_to_ship(),
+            "low_stock": dashboard.figure("low_stock"),
+            "sold_out": dashboard.figure("sold_out_demand"),
+            "holds": dashboard.open_holds(),
+            "moves": moves,
+            "received_plot": dashboard.bar_plot(
+                [f"{d:%b} {d.day}" for d, _, _ in moves], [r for _, r, _ in moves],
+                lambda label, n: f"{label}: {n} received"),
+            "shipped_plot": dashboard.bar_plot(
+                [f"{d:%b} {d.day}" for d, _, _ in moves], [s for _, _, s in moves],
+                lambda label, n: f"{label}: {n} shipped"),
+        }
+    return render_template("staff/home.html", **context)
+
+
+@bp.get("/dashboard/<name>.csv")
+@role_required(*ANY_STAFF)
+def dashboard_csv(name):
+    if name not in dashboard.figures_for(current_user):
+        if name in (*dashboard.SALES_FIGURES, *dashboard.WAREHOUSE_FIGURES):
+            abort(403, "This figure is not on your dashboard.")
+        abort(404, f"There is no figure called {name[:40]!r}.")
+    days = _period()
+    figure = dashboard.figure(name, days)
+    filename = f"{name}-{utcnow():%Y%m%d}.csv"
+    return Response(dashboard.to_csv(figure), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Cache-Control": "no-store"})
 
 
 # -- warehouse console ----------------------------------------------------------

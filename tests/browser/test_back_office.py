@@ -176,3 +176,26 @@ def test_an_admin_invites_a_packer_who_sets_a_password_and_is_then_disabled(shop
     assert "If admin@demo.shop belongs to a staff account" in page.locator(
         ".flash-success").inner_text()
     assert {name: v for name, v in found.items() if v} == {}
+
+
+def test_the_dashboard_has_plots_tables_and_downloads_for_each_role(shop, page):
+    app, url = shop
+    found = {}
+    for role in ("admin", "warehouse", "marketing"):
+        page.context.clear_cookies()
+        page.set_viewport_size({"width": 1280, "height": 900})
+        staff_login(page, app, url, role)
+        page.goto(url + "/staff/")
+        assert page.locator("svg.chart").count() >= 1
+        page.locator("details summary").first.click()  # the table behind the first plot
+        assert page.locator("details[open] table").count() == 1
+        found[role] = serious_violations(page)
+        link = page.locator("a.csv-link").first
+        with page.expect_download() as download:
+            link.click()
+        assert download.value.suggested_filename.endswith(".csv")
+        page.set_viewport_size(NARROW)
+        page.goto(url + "/staff/?days=90")
+        found[f"{role} at 320 px"] = serious_violations(page)
+        assert _overflow(page) <= 0, f"the {role} dashboard scrolls sideways at 320 px"
+    assert {name: v for name, v in found.items() if v} == {}

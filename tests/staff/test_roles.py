@@ -87,6 +87,7 @@ def test_route_by_role(client, make_product, role, method, path, data, expected)
 def test_the_tables_cover_every_staff_route(app):
     from tests.staff.test_accounts import PUBLIC_ROUTES
     from tests.staff.test_accounts import ROUTES as ACCOUNT_ROUTES
+    from tests.staff.test_dashboard import DASHBOARD_ROUTES
     from tests.staff.test_orders import ORDER_ROUTES
     from tests.staff.test_products import PRODUCT_ROUTES
     from tests.staff.test_variants import ROUTES as BACK_OFFICE_ROUTES
@@ -97,7 +98,7 @@ def test_the_tables_cover_every_staff_route(app):
     covered |= {path.replace("{pid}", "<int:product_id>").replace("{vid}", "<int:variant_id>")
                 for _, path, _, _ in BACK_OFFICE_ROUTES}
     covered |= {path.replace("{uid}", "<int:user_id>") for _, path, _, _ in ACCOUNT_ROUTES}
-    covered |= set(PUBLIC_ROUTES)
+    covered |= set(PUBLIC_ROUTES) | set(DASHBOARD_ROUTES)
     # The article, comment and back-in-stock pages on the staff blueprint have their own
     # role tests.
     ours = ("storefront.staff.routes", "storefront.staff.orders", "storefront.staff.products",
