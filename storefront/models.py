@@ -1,8 +1,8 @@
 """Column helpers shared by every package's models."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Interval
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -38,6 +38,12 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def coerce_compared_value(self, op, value):
+        # `moment - timedelta(...)` in SQL: the duration is an interval, not a moment.
+        if isinstance(value, timedelta):
+            return Interval()
+        return self
 
 
 def created_at_column():

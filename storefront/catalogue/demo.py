@@ -258,14 +258,16 @@ def load(progress=None):
                              position=i)
                 for i, c in enumerate(spec["colours"])
             ]
-        existing = {v.sku for v in product.variants}
+        # Retired variants and SKUs staff renamed on the variant grid count as existing.
+        existing = {v.sku for v in product.all_variants}
+        combinations = {(v.size.label, v.width.code, v.colour.slug) for v in product.all_variants}
         rng = random.Random(spec["slug"])  # noqa: S311 (repeatable demo stock, not secrets)  # nosec B311
         for colour in spec["colours"]:
             for size in spec["sizes"]:
                 for width in spec["widths"]:
                     sku = _sku(spec, size, width, colour)
                     on_hand = _opening_stock(rng, spec["stock"])
-                    if sku in existing:
+                    if sku in existing or (size, width, colour) in combinations:
                         continue
                     variant = Variant(sku=sku, size=sizes[size], width=widths[width],
                                       colour=colours[colour], price_cents=spec["price"],

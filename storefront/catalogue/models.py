@@ -1,5 +1,7 @@
 """Products, their options (size, width, colour) and sellable variants."""
 
+from datetime import datetime
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -18,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models import created_at_column
+from ..models import UTCDateTime, created_at_column
 from ..signals import announce_edits
 
 CATEGORIES = {
@@ -30,6 +32,9 @@ CATEGORIES = {
     "slippers": "House shoes",
 }
 GENDERS = {"women": "Women", "men": "Men", "unisex": "Unisex"}
+# How a product shows in the shop: published ones are for sale, drafts are being prepared,
+# archived ones are withdrawn for good but kept for their orders and history.
+STATUSES = {"published": "Published", "draft": "Draft", "archived": "Archived"}
 
 product_tag = Table(
     "product_tag",
@@ -112,6 +117,11 @@ class Product(db.Model):
     seo_description: Mapped[str | None] = mapped_column(String(300))
     low_stock_threshold: Mapped[int] = mapped_column(Integer, default=5)
     fit_notes: Mapped[str] = mapped_column(Text, default="")
+    # Foot length per size, one "size: centimetres" line each; empty uses the standard scale.
+    size_chart: Mapped[str] = mapped_column(Text, default="", server_default="")
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised by every back-office save, so an editor opened before another's save is stale.
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
     # Sold as mismatched pairs too: a different size or width for each foot, one colour.
     allows_mismatched: Mapped[bool] = mapped_column(Boolean, default=False,
                                                     server_default=text("false"))
@@ -125,8 +135,14 @@ class Product(db.Model):
         order_by="ProductImage.position",
         cascade="all, delete-orphan",
     )
+    # The variants on sale; retired ones stay in the database (orders and the stock ledger
+    # name them) and show only in the back office, through `all_variants`.
     variants: Mapped[list["Variant"]] = relationship(
-        back_populates="product", order_by="Variant.id", cascade="all, delete-orphan"
+        back_populates="product", order_by="Variant.id", cascade="all, delete-orphan",
+        primaryjoin="and_(Product.id == Variant.product_id, Variant.retired_at.is_(None))",
+    )
+    all_variants: Mapped[list["Variant"]] = relationship(
+        order_by="Variant.id", viewonly=True,
     )
 
     @property
@@ -136,6 +152,16 @@ class Product(db.Model):
     @property
     def gender_label(self):
         return GENDERS.get(self.gender, self.gender.title())
+
+    @property
+    def status(self):
+        if self.published:
+            return "published"
+        return "archived" if self.archived_at is not None else "draft"
+
+    @property
+    def status_label(self):
+        return STATUSES[self.status]
 
 
 class ProductImage(db.Model):
@@ -160,6 +186,8 @@ class Variant(db.Model):
             "compare_at_cents IS NULL OR compare_at_cents > price_cents",
             name="compare_at_above_price",
         ),
+        CheckConstraint("weight_grams IS NULL OR weight_grams >= 0",
+                        name="weight_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -174,6 +202,11 @@ class Variant(db.Model):
     compare_at_cents: Mapped[int | None] = mapped_column(Integer)
     # Options other than size, width and colour (e.g. {"Material": "Suede"}), as imported.
     attributes: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    # A GTIN/EAN/UPC as printed under the bar code; unique where set.
+    barcode: Mapped[str | None] = mapped_column(String(64), unique=True)
+    weight_grams: Mapped[int | None] = mapped_column(Integer)
+    # Set when staff take the variant off sale; it is never deleted once sold or stocked.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     product: Mapped[Product] = relationship(back_populates="variants")
     size: Mapped[Size] = relationship(lazy="joined")
@@ -183,6 +216,27 @@ class Variant(db.Model):
     @property
     def label(self):
         return f"Size {self.size.label}, {self.width.label}, {self.colour.name}"
+
+
+class PriceChange(db.Model):
+    """One change of a variant's price or compare-at price by staff; rows are never updated.
+
+    `old_*` are empty for the price a variant was created with.
+    """
+
+    __tablename__ = "price_change"
+    __table_args__ = (Index("ix_price_change_variant_id_id", "variant_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    variant_id: Mapped[int] = mapped_column(ForeignKey("variant.id", ondelete="CASCADE"))
+    old_price_cents: Mapped[int | None] = mapped_column(Integer)
+    new_price_cents: Mapped[int] = mapped_column(Integer)
+    old_compare_at_cents: Mapped[int | None] = mapped_column(Integer)
+    new_compare_at_cents: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(254))
+    changed_at = created_at_column()
+
+    variant: Mapped[Variant] = relationship()
 
 
 # PostgreSQL only: a GIN index over the search document (SQLite searches with LIKE).

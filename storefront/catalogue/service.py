@@ -173,13 +173,15 @@ def list_products(filters, per_page=24):
         variant_match.append(Variant.id.in_(inventory.in_stock_variant_ids()))
     if variant_match:
         query = query.where(
-            exists().where(Variant.product_id == Product.id, *variant_match)
+            exists().where(Variant.product_id == Product.id, Variant.retired_at.is_(None),
+                           *variant_match)
         )
 
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     pages = max(math.ceil(total / per_page), 1)
     min_price = (select(func.min(Variant.price_cents))
-                 .where(Variant.product_id == Product.id).scalar_subquery())
+                 .where(Variant.product_id == Product.id, Variant.retired_at.is_(None))
+                 .scalar_subquery())
     order = {
         "relevance": _relevance(filters.q),
         "featured": (Product.featured.desc(), Product.id),
@@ -420,8 +422,44 @@ class FitGuide:
     notes: str
 
 
+# One size chart line: "7.5: 24.1" (size, foot length in centimetres; "cm" may follow).
+_CHART_LINE = re.compile(
+    r"^([0-9A-Za-z.]{1,10})\s*[:=]\s*([0-9]{1,2}(?:[.,][0-9]{1,2})?)\s*(?:cm)?$", re.IGNORECASE)
+MIN_FOOT_CM, MAX_FOOT_CM = 10, 40
+
+
+def parse_size_chart(chart):
+    """[(size label, centimetres)] from a product's size chart text, one "size: cm" line each.
+
+    Raises ValueError naming the first line that is not one.
+    """
+    rows = []
+    for number, line in enumerate((chart or "").splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        match = _CHART_LINE.match(line)
+        cm = float(match.group(2).replace(",", ".")) if match else 0
+        if not match or not MIN_FOOT_CM <= cm <= MAX_FOOT_CM:
+            raise ValueError(f"Line {number} ({line[:40]!r}) is not a size and a foot length "
+                             f"from {MIN_FOOT_CM} to {MAX_FOOT_CM} cm, like “7.5: 24.1”.")
+        rows.append((match.group(1), cm))
+    return rows
+
+
 def fit_guide(product, variants):
-    """A size chart from the Brannock scale (US men's size = 3 x inches - 22, women's - 21)."""
+    """The product's own size chart, or one from the Brannock scale (US men's size =
+    3 x inches - 22, women's - 21) for the sizes it is offered in."""
+    letters = WIDTH_LETTERS.get(product.gender, WIDTH_LETTERS["men"])
+    widths = sorted({v.width.code: v.width for v in variants}.values(), key=lambda w: w.sort_key)
+    widths = [(w.label, letters.get(w.code, w.code)) for w in widths]
+    try:
+        own = parse_size_chart(product.size_chart)
+    except ValueError:  # saved only after checking; an import cannot set it
+        own = []
+    if own:
+        return FitGuide([(label, f"{cm / 2.54:.1f}", f"{cm:.1f}") for label, cm in own],
+                        widths, product.fit_notes)
     offset = 21 if product.gender == "women" else 22
     sizes = sorted({v.size.label: v.size for v in variants}.values(), key=lambda s: s.sort_key)
     rows = []
@@ -431,10 +469,7 @@ def fit_guide(product, variants):
         except ValueError:  # a non-US size label from an import: no chart row
             continue
         rows.append((size.label, f"{inches:.1f}", f"{inches * 2.54:.1f}"))
-    letters = WIDTH_LETTERS.get(product.gender, WIDTH_LETTERS["men"])
-    widths = sorted({v.width.code: v.width for v in variants}.values(), key=lambda w: w.sort_key)
-    return FitGuide(rows, [(w.label, letters.get(w.code, w.code)) for w in widths],
-                    product.fit_notes)
+    return FitGuide(rows, widths, product.fit_notes)
 
 
 def _option_key(variant, kind):
@@ -498,14 +533,15 @@ def product_json(slug):
 
 
 def variants_by_id(variant_ids):
-    """Published variants with their product, keyed by id (for carts and orders)."""
+    """Published variants still on sale, with their product, keyed by id (for carts and
+    orders); a retired variant is missing, so it can no longer be bought."""
     ids = list(variant_ids)
     if not ids:
         return {}
     rows = db.session.scalars(
         select(Variant)
         .join(Variant.product)
-        .where(Variant.id.in_(ids), Product.published.is_(True))
+        .where(Variant.id.in_(ids), Variant.retired_at.is_(None), Product.published.is_(True))
         .options(selectinload(Variant.product).selectinload(Product.images))
     ).all()
     return {v.id: v for v in rows}

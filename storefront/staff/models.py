@@ -1,4 +1,4 @@
-"""Staff accounts and their API tokens."""
+"""Staff accounts, their API tokens, invitation and password-reset links, the audit log."""
 
 import secrets
 from datetime import datetime
@@ -61,6 +61,13 @@ class StaffUser(db.Model):
         return self.display_name or self.email
 
     @property
+    def status(self):
+        """"disabled", "invited" (no password set yet) or "active"."""
+        if not self.active:
+            return "disabled"
+        return "active" if self.password_hash else "invited"
+
+    @property
     def role_label(self):
         return ROLES.get(self.role, self.role)
 
@@ -84,3 +91,47 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[StaffUser] = relationship(back_populates="tokens")
+
+
+LINK_PURPOSES = ("invite", "reset")
+
+
+class StaffLink(db.Model):
+    """A single-use link that lets a person set their password: an invitation to a new
+    account or a password reset. Only a hash of the link's token is stored."""
+
+    __tablename__ = "staff_link"
+    __table_args__ = (
+        CheckConstraint("purpose IN ('invite', 'reset')", name="purpose_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"),
+                                         index=True)
+    purpose: Mapped[str] = mapped_column(String(10))
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at = created_at_column()
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[StaffUser] = relationship()
+
+
+class AuditEntry(db.Model):
+    """Who did what to which account, when and from where; rows are never updated.
+
+    The e-mail addresses are copied, so an entry still reads right after an account
+    changes its address or is removed.
+    """
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at = created_at_column()
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="SET NULL"), index=True)
+    actor: Mapped[str] = mapped_column(String(254))  # an e-mail address, or "system"
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    target: Mapped[str] = mapped_column(String(254), default="")
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    ip: Mapped[str] = mapped_column(String(64), default="")

@@ -20,7 +20,8 @@ from ..extensions import limiter
 from ..inventory.service import STAFF_REASONS
 from ..models import utcnow
 from ..notices import service as notices
-from . import service, stockfile, warehouse
+from ..templating import money
+from . import dashboard, service, stockfile, warehouse
 from .auth import ANY_STAFF, role_required, safe_next
 from .forms import (
     AdjustForm,
@@ -101,10 +102,58 @@ def logout():
     return redirect(url_for("staff.login"))
 
 
+def _period():
+    days = request.args.get("days", "")
+    return int(days) if days in {str(d) for d in dashboard.PERIODS} else dashboard.PERIODS[0]
+
+
 @bp.get("/")
 @role_required(*ANY_STAFF)
 def home():
-    return render_template("staff/home.html")
+    days = _period()
+    names = dashboard.figures_for(current_user)
+    context = {"days": days, "periods": dashboard.PERIODS, "names": names}
+    if "sales" in names:
+        sales = dashboard.daily_sales(days)
+        context |= {
+            "sales": sales,
+            "sales_plot": dashboard.bar_plot(
+                [f"{d:%b} {d.day}" for d, _, _ in sales.days], [r for _, _, r in sales.days],
+                lambda label, cents: f"{label}: {money(cents)}"),
+            "products": dashboard.figure("products", days),
+            "articles": dashboard.figure("articles", days),
+        }
+    if "to_ship" in names:
+        moves = dashboard.daily_movements(days)
+        context |= {
+            "to_ship": dashboard.orders_to_ship(),
+            "low_stock": dashboard.figure("low_stock"),
+            "sold_out": dashboard.figure("sold_out_demand"),
+            "holds": dashboard.open_holds(),
+            "moves": moves,
+            "received_plot": dashboard.bar_plot(
+                [f"{d:%b} {d.day}" for d, _, _ in moves], [r for _, r, _ in moves],
+                lambda label, n: f"{label}: {n} received"),
+            "shipped_plot": dashboard.bar_plot(
+                [f"{d:%b} {d.day}" for d, _, _ in moves], [s for _, _, s in moves],
+                lambda label, n: f"{label}: {n} shipped"),
+        }
+    return render_template("staff/home.html", **context)
+
+
+@bp.get("/dashboard/<name>.csv")
+@role_required(*ANY_STAFF)
+def dashboard_csv(name):
+    if name not in dashboard.figures_for(current_user):
+        if name in (*dashboard.SALES_FIGURES, *dashboard.WAREHOUSE_FIGURES):
+            abort(403, "This figure is not on your dashboard.")
+        abort(404, f"There is no figure called {name[:40]!r}.")
+    days = _period()
+    figure = dashboard.figure(name, days)
+    filename = f"{name}-{utcnow():%Y%m%d}.csv"
+    return Response(dashboard.to_csv(figure), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Cache-Control": "no-store"})
 
 
 # -- warehouse console ----------------------------------------------------------
@@ -257,9 +306,11 @@ def inventory_import_apply():
 
 # The back office's other pages add their routes to `bp` when imported; they import
 # `bp` from here, so they come last.
+from . import account_views as _accounts  # noqa: E402, F401  (staff accounts, audit)
 from . import articles as _articles  # noqa: E402, F401  (marketing pages)
 from . import notices as _waiting_demand  # noqa: E402, F401
 from . import orders as _orders  # noqa: E402, F401  (fulfilment pages)
 from . import pages as _pages  # noqa: E402, F401  (shop pages)
 from . import products as _products  # noqa: E402, F401  (product copy)
 from . import search as _search  # noqa: E402, F401  (search synonyms)
+from . import variants as _variants  # noqa: E402, F401  (variant grid, prices)

@@ -23,6 +23,8 @@ PAGES = [
     ("article", "/blog/choosing-shoes-to-wear-with-an-afo"),
     ("warehouse", "/staff/inventory"),
     ("product-editor", "/staff/products?q=harbor+afo"),
+    ("variant-grid", "/staff/products?q=harbor+afo"),
+    ("dashboard", "/staff/"),
 ]
 
 
@@ -52,6 +54,17 @@ def take(browser, app, url, size_name, viewport):
                 page.goto(url + path)
                 page.get_by_role("link", name="Harbor AFO Walker").first.click()
                 page.wait_for_url(lambda u: u.endswith("/edit"))
+            elif name == "variant-grid":
+                page.context.clear_cookies()
+                staff_login(page, app, url, "admin")
+                page.goto(url + path)
+                page.get_by_role("link", name="Harbor AFO Walker").first.click()
+                page.get_by_role("link", name="Variants and prices").click()
+                page.wait_for_url(lambda u: u.endswith("/variants"))
+            elif name == "dashboard":
+                page.context.clear_cookies()
+                staff_login(page, app, url, "warehouse")
+                page.goto(url + path)
             else:
                 page.goto(url + path)
             target = OUT / f"{name}-{size_name}.png"

@@ -31,7 +31,10 @@ def edit_url(product):
 def form_of(product, **changes):
     """The edit form as a browser sends it: every field as shown, with `changes` applied."""
     data = {name: getattr(product, name) or "" for name in editing.TEXT_FIELDS}
-    data |= {"featured": product.featured, "allows_mismatched": product.allows_mismatched}
+    data |= {"featured": product.featured, "allows_mismatched": product.allows_mismatched,
+             "category": product.category, "gender": product.gender, "status": product.status,
+             "tags": ", ".join(t.name for t in product.tags),
+             "features": [f.slug for f in product.features], "revision": product.revision}
     data |= changes
     # An unticked checkbox is not sent at all.
     return {k: ("y" if v is True else v) for k, v in data.items() if v is not False}
@@ -88,8 +91,8 @@ def test_the_list_shows_every_product_with_its_switches_and_variant_count(
     login_as("marketing")
     page = text(client.get("/staff/products"))
     assert table_rows(page) == [
-        ["Harbor AFO Walker", walker.slug, "Yes", "Yes", "Yes", "3"],
-        ["Quiet Draft Slipper", draft.slug, "No", "No", "No", "1"],
+        ["Harbor AFO Walker", walker.slug, "Published", "Yes", "Yes", "3"],
+        ["Quiet Draft Slipper", draft.slug, "Draft", "No", "No", "1"],
     ]
     assert f'href="/staff/products/{draft.id}/edit"' in page
 
@@ -191,7 +194,7 @@ def test_saving_says_exactly_what_changed(client, make_product, login_as):
     login_as("marketing")
     page = text(client.get(edit_url(product)))
     assert f'href="/products/{product.slug}"' in page  # the public page
-    assert "come from the Shopify import" in page
+    assert "Importing a Shopify file again replaces" in page
 
     response = save(client, product, title="  Harbor AFO Walker  ",
                     fit_notes="Runs half a size large.\r\n")

@@ -85,15 +85,24 @@ def test_route_by_role(client, make_product, role, method, path, data, expected)
 
 
 def test_the_tables_cover_every_staff_route(app):
+    from tests.staff.test_accounts import PUBLIC_ROUTES
+    from tests.staff.test_accounts import ROUTES as ACCOUNT_ROUTES
+    from tests.staff.test_dashboard import DASHBOARD_ROUTES
     from tests.staff.test_orders import ORDER_ROUTES
     from tests.staff.test_products import PRODUCT_ROUTES
+    from tests.staff.test_variants import ROUTES as BACK_OFFICE_ROUTES
 
     covered = {path.split("?")[0].replace(VID, "<int:variant_id>") for _, path, _, _ in ROUTES}
     covered |= {path.replace("{oid}", "<int:order_id>") for _, path, _ in ORDER_ROUTES}
     covered |= {path.replace("{pid}", "<int:product_id>") for _, path, _ in PRODUCT_ROUTES}
+    covered |= {path.replace("{pid}", "<int:product_id>").replace("{vid}", "<int:variant_id>")
+                for _, path, _, _ in BACK_OFFICE_ROUTES}
+    covered |= {path.replace("{uid}", "<int:user_id>") for _, path, _, _ in ACCOUNT_ROUTES}
+    covered |= set(PUBLIC_ROUTES) | set(DASHBOARD_ROUTES)
     # The article, comment and back-in-stock pages on the staff blueprint have their own
     # role tests.
-    ours = ("storefront.staff.routes", "storefront.staff.orders", "storefront.staff.products")
+    ours = ("storefront.staff.routes", "storefront.staff.orders", "storefront.staff.products",
+            "storefront.staff.variants", "storefront.staff.account_views")
     staff_rules = {rule.rule for rule in app.url_map.iter_rules()
                    if app.view_functions[rule.endpoint].__module__ in ours}
     assert staff_rules - covered == set()
