@@ -147,7 +147,7 @@ def process(data, *, max_bytes, max_pixels):
         raise ImageRefused("Choose a photo to upload: the file was empty.")
     if len(data) > max_bytes:
         raise ImageRefused(
-            f"This file is {len(data) / 1_048_576:.1f} MB; photos may be at most "
+            f"This file is {len(data) / 1_048_576:.2f} MB; photos may be at most "
             f"{max_bytes / 1_048_576:g} MB. Export it smaller and upload it again.")
     source = _open(data, max_pixels)
     source_format = ACCEPTED[source.format]
