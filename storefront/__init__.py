@@ -126,6 +126,7 @@ def register_errorhandlers(app):
 
 
 def register_commands(app):
+    from .catalogue.commands import media_cli
     from .demo import demo_cli
     from .deploy import check_deploy
     from .digests import low_stock_digest
@@ -145,6 +146,7 @@ def register_commands(app):
     app.cli.add_command(shopify_cli)
     app.cli.add_command(notices_cli)
     app.cli.add_command(check_deploy)
+    app.cli.add_command(media_cli)
 
 
 def register_template_helpers(app):

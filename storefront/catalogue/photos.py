@@ -222,6 +222,7 @@ def _delete(product_id, photo_id):
 @dataclass
 class FetchReport:
     fetched: int = 0
+    skipped: int = 0  # changed or removed by staff while the fetch ran
     failed: list = field(default_factory=list)  # (address, reason)
 
 
@@ -265,6 +266,8 @@ def fetch_imported(photos, progress=None):
         try:
             if fetch_photo(photo_id, address):
                 report.fetched += 1
+            else:
+                report.skipped += 1
         except (DownloadFailed, ImageRefused) as failure:
             report.failed.append((address, failure.message))
         if progress is not None:
