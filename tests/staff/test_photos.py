@@ -293,3 +293,17 @@ def test_imported_and_static_photos_keep_showing(client, make_product):
     page = text(client.get(f"/products/{product.slug}"))
     assert '<img src="https://cdn.shopify.com/s/files/1/shoe.jpg" alt="From the old shop"' in page
     assert '<img src="/static/img/products/sneaker-navy.svg"' in page
+
+
+def test_photos_of_a_product_that_does_not_exist_are_a_clear_404(client, login_as,
+                                                                 make_product, media_root):
+    login_as("marketing")
+    product = make_product()
+    assert "There is no product number 999999" in text(client.get(
+        "/staff/products/999999/photos"))
+    response = client.post("/staff/products/999999/photos", data={
+        "alt": "A shoe", "photo": (io.BytesIO(photo(400, 300)), "shoe.jpg"),
+        "csrf_token": client.csrf_token(photos_url(product))},
+        content_type="multipart/form-data")
+    assert response.status_code == 404
+    assert not media_root.exists() or not list(media_root.iterdir())
