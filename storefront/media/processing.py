@@ -15,7 +15,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from ..exceptions import DomainError
 
@@ -35,6 +35,7 @@ ACCEPTED_TEXT = ", ".join(ACCEPTED.values())
 WIDTHS = (320, 640, 960, 1280, 1600)
 WEBP_QUALITY = 80
 JPEG_QUALITY = 85
+SRGB = ImageCms.createProfile("sRGB")
 EXTENSIONS = {"webp": "webp", "jpeg": "jpg", "png": "png"}
 MIME_TYPES = {"webp": "image/webp", "jpeg": "image/jpeg", "png": "image/png"}
 
@@ -116,9 +117,23 @@ def _pixels(image):
     has_alpha = upright.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
         upright.mode == "P" and "transparency" in upright.info)
     mode = "RGBA" if has_alpha else "RGB"
-    # A new image from the pixel data alone: nothing of the file's info travels along.
-    clean = Image.frombytes(mode, upright.size, upright.convert(mode).tobytes())
+    clean = _in_srgb(upright.convert(mode), upright.info.get("icc_profile"), mode)
+    # Nothing of the file's metadata travels along: files are saved from the pixels and
+    # the encoder settings alone.
+    clean.info.clear()
     return clean, has_alpha
+
+
+def _in_srgb(image, icc_profile, mode):
+    """The pixels converted from the photo's colour profile (a phone's Display P3) to
+    sRGB, which is what a browser assumes for a file without one."""
+    if not icc_profile:
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+        return ImageCms.profileToProfile(image, source, SRGB, outputMode=mode)
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return image  # an unreadable profile: the pixels as they are
 
 
 def _encode(image, fmt):

@@ -126,7 +126,7 @@ def photo_add(product_id):
     return _back(product_id)
 
 
-def _known_photo(product_id, photo_id, action):
+def _known_photo(product_id, action):
     try:
         return action()
     except photos.UnknownPhoto as unknown:
@@ -155,7 +155,7 @@ def photo_update(product_id, photo_id):
             flash("Nothing changed.", "info")
         return _back(product_id)
 
-    return _known_photo(product_id, photo_id, save)
+    return _known_photo(product_id, save)
 
 
 @bp.post("/products/<int:product_id>/photos/<int:photo_id>/move")
@@ -171,7 +171,7 @@ def photo_move(product_id, photo_id):
         flash(f"Moved {_photo_words(image)} to position {position + 1}.", "success")
         return _back(product_id)
 
-    return _known_photo(product_id, photo_id, move)
+    return _known_photo(product_id, move)
 
 
 @bp.post("/products/<int:product_id>/photos/<int:photo_id>/delete")
@@ -182,4 +182,4 @@ def photo_delete(product_id, photo_id):
         flash(f"Deleted the photo {f'“{alt}”' if alt else '(decorative)'}.", "success")
         return _back(product_id)
 
-    return _known_photo(product_id, photo_id, delete)
+    return _known_photo(product_id, delete)

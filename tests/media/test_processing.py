@@ -2,6 +2,7 @@
 is refused (not an image, too large, too many pixels, damaged)."""
 
 import pytest
+from PIL import ImageCms
 
 from storefront.media import processing
 from storefront.media.processing import ImageRefused, process
@@ -20,6 +21,23 @@ def test_location_and_camera_details_are_gone_from_every_file():
         assert not stored.getexif(), rendition.name
         assert "exif" not in stored.info and "icc_profile" not in stored.info
         assert b"PocketCam" not in rendition.data
+
+
+def test_a_colour_profile_is_applied_to_the_pixels_and_not_kept():
+    # A profile that swaps nothing but still must not travel with the file: its pixels
+    # come out as sRGB with no profile attached (browsers assume sRGB).
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    result = process(photo(800, 600, icc_profile=srgb), **LIMITS)
+    for rendition in result.renditions:
+        stored = opened(rendition.data)
+        assert "icc_profile" not in stored.info
+    red = opened(result.renditions[-1].data).convert("RGB").getpixel((10, 10))
+    assert red[0] > 180 and red[1] < 60 and red[2] < 60
+
+
+def test_a_damaged_colour_profile_does_not_stop_the_upload():
+    result = process(photo(800, 600, icc_profile=b"not a profile at all"), **LIMITS)
+    assert "icc_profile" not in opened(result.renditions[-1].data).info
 
 
 def test_a_photo_taken_sideways_is_stored_upright():
