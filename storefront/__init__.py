@@ -102,11 +102,13 @@ def register_blueprints(app):
     from .catalogue.routes import bp as catalogue_bp
     from .checkout.routes import bp as checkout_bp
     from .health import bp as health_bp
+    from .media.routes import bp as media_bp
     from .notices.routes import bp as notices_bp
     from .staff import auth as staff_auth
     from .staff.routes import bp as staff_bp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(media_bp)
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(articles_bp)
     app.register_blueprint(cart_bp)
@@ -124,6 +126,7 @@ def register_errorhandlers(app):
 
 
 def register_commands(app):
+    from .catalogue.commands import media_cli
     from .demo import demo_cli
     from .deploy import check_deploy
     from .digests import low_stock_digest
@@ -143,6 +146,7 @@ def register_commands(app):
     app.cli.add_command(shopify_cli)
     app.cli.add_command(notices_cli)
     app.cli.add_command(check_deploy)
+    app.cli.add_command(media_cli)
 
 
 def register_template_helpers(app):

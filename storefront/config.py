@@ -58,6 +58,12 @@ class Config:
     CART_LINE_CAP = _int("CART_LINE_CAP", 10)
     HOLD_MINUTES = _int("HOLD_MINUTES", 30)
     PRODUCTS_PER_PAGE = 24
+    # Uploaded photos and their sizes; `/media/` serves them (a CDN may sit in front).
+    MEDIA_ROOT = os.environ.get("MEDIA_ROOT") or str(ROOT / "instance" / "media")
+    # The largest photo file staff may upload, in megabytes.
+    MAX_IMAGE_MB = _int("MAX_IMAGE_MB", 10)
+    # More pixels than this is no product photo but a decompression bomb (50 megapixels).
+    MAX_IMAGE_PIXELS = _int("MAX_IMAGE_PIXELS", 50_000_000)
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True

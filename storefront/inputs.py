@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
-from flask import Request
+from flask import Request, current_app
 from werkzeug.exceptions import BadRequest
 
 # Ids are INTEGER columns; a larger number from a URL or a form cannot be one.
@@ -83,6 +83,14 @@ def page_number(raw, last=10_000):
     return min(max(number, 1), last)
 
 
+def accepts_upload(limit):
+    """Mark a view as taking a body of up to `limit(config)` bytes (a file upload)."""
+    def mark(view):
+        view.upload_limit = limit
+        return view
+    return mark
+
+
 def has_nul(value):
     """True when `value` (text, or JSON-shaped lists and dicts of it) holds a NUL."""
     if isinstance(value, str):
@@ -113,7 +121,22 @@ def json_depth(data):
 class ShopRequest(Request):
     """Flask's request, whose JSON is refused (400) when it nests too deeply or holds NUL.
 
-    The depth is checked on the raw bytes, before the parser's recursion could fail."""
+    The depth is checked on the raw bytes, before the parser's recursion could fail.
+    A view marked with `accepts_upload` may receive a larger body than MAX_CONTENT_LENGTH;
+    the limit is known before anything (the CSRF check included) reads the body."""
+
+    @property
+    def max_content_length(self):
+        if self._max_content_length is None and current_app and self.endpoint:
+            limit = getattr(current_app.view_functions.get(self.endpoint), "upload_limit",
+                            None)
+            if limit is not None:
+                return limit(current_app.config)
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value):
+        self._max_content_length = value
 
     def get_json(self, force=False, silent=False, cache=True):
         if (force or self.is_json) and json_depth(self.get_data(cache=True)) > MAX_JSON_DEPTH:

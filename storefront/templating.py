@@ -29,6 +29,22 @@ def image_url(path, external=False):
     return url_for("static", filename=path)
 
 
+def photo_src(image, external=False):
+    """The address of a product photo: its largest stored fallback file, or the address
+    an import gave (see `image_url`)."""
+    if not image.is_stored:
+        return image_url(image.path, external)
+    if external:
+        return absolute_url("media.file", name=image.path)
+    return url_for("media.file", name=image.path)
+
+
+def photo_srcset(image, fmt):
+    """A `srcset` of a stored photo's files in `fmt` ("webp", "jpeg", "png")."""
+    return ", ".join(f"{url_for('media.file', name=r['name'])} {r['width']}w"
+                     for r in image.files(fmt))
+
+
 def description_html(text):
     """A product description as HTML: stored HTML (imported shops) sanitised again, plain
     text split into escaped paragraphs at blank lines."""
@@ -42,6 +58,8 @@ def description_html(text):
 def init_app(app):
     app.add_template_filter(money)
     app.add_template_filter(image_url)
+    app.add_template_filter(photo_src)
+    app.add_template_global(photo_srcset)
     app.add_template_filter(description_html)
     app.add_template_global(stock_status)
     app.add_template_global(stock_text)

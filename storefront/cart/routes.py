@@ -15,10 +15,13 @@ from flask import (
 
 from ..errors import wants_json
 from ..extensions import limiter
+from ..templating import money
 from . import service
 
 bp = Blueprint("cart", __name__)
 SESSION_KEY = "cart"
+# Each line's unit price as the shopper was shown it, so a change is announced.
+PRICES_KEY = "cart_prices"
 # Adding and changing lines share one budget per address (CART_RATE_LIMIT).
 cart_limit = limiter.shared_limit(lambda: current_app.config["CART_RATE_LIMIT"], scope="cart")
 
@@ -34,6 +37,34 @@ def save_cart(cart):
 
 def clear_cart():
     session.pop(SESSION_KEY, None)
+    session.pop(PRICES_KEY, None)
+
+
+def seen_prices():
+    return service.load_seen_prices(session.get(PRICES_KEY))
+
+
+def note_prices(cart_view, *, now_seen=False):
+    session[PRICES_KEY] = service.remember_prices(cart_view, seen_prices(), now_seen=now_seen)
+
+
+def _change_text(change):
+    line = change.line
+    return (f"{line.title} ({line.label}) now costs {money(change.now)}, not "
+            f"{money(change.was)} as when you added it.")
+
+
+def confirm_prices(form):
+    """Before paying: raise PricesChanged when a line's price is not the one the shopper
+    was shown (the prices the cart page sent, else those when each line was added);
+    otherwise today's prices count as seen."""
+    cart_view = service.view(current_cart())
+    told = (service.parse_shown_prices(form["prices"]) if "prices" in form
+            else seen_prices())
+    changes = service.price_changes(cart_view, told)
+    if changes:
+        raise service.PricesChanged(changes, _change_text)
+    note_prices(cart_view, now_seen=True)
 
 
 @bp.app_context_processor
@@ -54,8 +85,12 @@ def _input():
 
 @bp.get("/cart")
 def show():
-    return render_template("cart/cart.html", cart=service.view(current_cart()),
-                           line_cap=service.line_cap())
+    cart_view = service.view(current_cart())
+    changes = {change.line.form_id: change
+               for change in service.price_changes(cart_view, seen_prices())}
+    return render_template("cart/cart.html", cart=cart_view, line_cap=service.line_cap(),
+                           price_changes=changes,
+                           shown_prices=service.shown_prices_text(cart_view))
 
 
 @bp.get("/cart.json")
@@ -65,8 +100,10 @@ def show_json():
 
 def _changed(cart, message):
     save_cart(cart)
+    cart_view = service.view(cart)
+    note_prices(cart_view)  # a new line's price is the one the shopper just saw
     if wants_json():
-        return jsonify({"message": message, "cart": service.view(cart).as_dict()})
+        return jsonify({"message": message, "cart": cart_view.as_dict()})
     flash(message, "success")
     return redirect(url_for("cart.show"), 303)
 

@@ -62,6 +62,33 @@ class CartFull(CartError):
     code = "cart_full"
 
 
+class PricesChanged(CartError):
+    """Prices in the cart changed since the shopper last saw them; nothing was ordered."""
+
+    status = 409
+    code = "prices_changed"
+
+    def __init__(self, changes, describe):
+        super().__init__(
+            " ".join(describe(change) for change in changes)
+            + " Your cart shows the new prices; check out again to pay them.")
+        self.changes = changes
+
+    def to_dict(self):
+        return super().to_dict() | {"lines": [
+            {"variant_id": c.line.variant_id, "was": c.was, "now": c.now}
+            for c in self.changes]}
+
+
+@dataclass(frozen=True)
+class PriceChange:
+    """A line whose unit price is not the one the shopper was shown."""
+
+    line: object
+    was: int
+    now: int
+
+
 @dataclass
 class CartLine:
     """One line as the shopper sees it, priced and checked against live stock.
@@ -284,6 +311,57 @@ def view(cart):
         lines.append(CartLine(key, quantity, variants.get(key), units(key)))
     lines.sort(key=lambda line: (line.title, line.variant_id))
     return CartView(lines, current_app.config["SHOP_CURRENCY"])
+
+
+# -- prices the shopper was shown -------------------------------------------------
+#
+# The session keeps, beside the cart, each line's unit price when it was added (or last
+# checked out); the cart page sends the prices it showed with the checkout form. A
+# price that differs from what the shopper saw is announced before they pay.
+
+def load_seen_prices(raw):
+    """{line key text: cents} from the session; anything malformed is dropped."""
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): v for k, v in list(raw.items())[:MAX_LINES]
+            if isinstance(v, int) and not isinstance(v, bool) and v >= 0}
+
+
+def remember_prices(cart_view, seen, *, now_seen=False):
+    """The seen prices for the lines of `cart_view`: lines already known keep theirs
+    unless `now_seen` (the shopper has just been shown and accepted today's prices)."""
+    current = {_key_text(line.key): line.unit_price
+               for line in cart_view.lines if line.orderable}
+    if now_seen:
+        return current
+    return {key: seen.get(key, price) for key, price in current.items()}
+
+
+def shown_prices_text(cart_view):
+    """The prices a page shows, as the checkout form carries them: "12=9900;3:4=12900"."""
+    return ";".join(f"{_key_text(line.key)}={line.unit_price}"
+                    for line in cart_view.lines if line.orderable)
+
+
+def parse_shown_prices(raw):
+    """{line key text: cents} from a checkout form's `prices`; malformed parts dropped."""
+    shown = {}
+    for part in str(raw or "").split(";")[:MAX_LINES]:
+        key, _, cents = part.rpartition("=")
+        price = parse_int(cents, minimum=0)
+        if key and price is not None:
+            shown[key.strip()] = price
+    return shown
+
+
+def price_changes(cart_view, told):
+    """The lines whose unit price is not the one in `told` ({key text: cents})."""
+    changes = []
+    for line in cart_view.lines:
+        was = told.get(_key_text(line.key))
+        if line.orderable and was is not None and was != line.unit_price:
+            changes.append(PriceChange(line, was, line.unit_price))
+    return changes
 
 
 def _describe(variant):

@@ -165,15 +165,48 @@ class Product(db.Model):
 
 
 class ProductImage(db.Model):
+    """A photo of a product, or of one of its colours.
+
+    An uploaded (or fetched) photo is stored: `renditions` lists its files in MEDIA_ROOT
+    (WebP and a fallback format at a few widths) and `path` names the largest fallback.
+    Otherwise `path` is what an import gave: an absolute URL or a file under static/.
+    """
+
     __table_args__ = (UniqueConstraint("product_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"))
     path: Mapped[str] = mapped_column(String(300))
+    # Empty for a decorative photo, which screen readers skip.
     alt: Mapped[str] = mapped_column(String(300))
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # The colour this photo shows; none: the product in general.
+    colour_id: Mapped[int | None] = mapped_column(ForeignKey("colour.id", ondelete="SET NULL"))
+    decorative: Mapped[bool] = mapped_column(Boolean, default=False,
+                                             server_default=text("false"))
+    # Of the largest rendition, so pages reserve the photo's space before it loads.
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    renditions: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    # The imported URL a stored photo was fetched from (`flask media fetch`).
+    source_url: Mapped[str | None] = mapped_column(String(2000))
 
     product: Mapped[Product] = relationship(back_populates="images")
+    colour: Mapped[Colour | None] = relationship()
+
+    @property
+    def is_stored(self):
+        return bool(self.renditions)
+
+    @property
+    def origin(self):
+        """Where the photo came from: the imported URL, or its path when not fetched."""
+        return self.source_url or self.path
+
+    def files(self, fmt=None):
+        """The stored renditions (dicts: name, format, width, height), narrowest first;
+        only those in `fmt` when given."""
+        return [r for r in self.renditions or () if fmt is None or r["format"] == fmt]
 
 
 class Variant(db.Model):

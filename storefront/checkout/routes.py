@@ -16,7 +16,8 @@ from flask import (
 )
 
 from ..articles.routes import SOURCE_ARTICLE_KEY
-from ..cart.routes import clear_cart, current_cart
+from ..cart.routes import clear_cart, confirm_prices, current_cart
+from ..cart.service import PricesChanged
 from ..errors import wants_json
 from ..extensions import csrf, limiter
 from ..links import absolute_url
@@ -55,9 +56,10 @@ def start():
             service.abandon_checkout(previous, actor="shopper (checked out again)")
         session.pop(PENDING_KEY, None)
     try:
+        confirm_prices(request.form)
         order = service.start_checkout(current_cart(), _urls_for,
                                        session.get(SOURCE_ARTICLE_KEY))
-    except (service.CheckoutError, service.PaymentUnavailable) as error:
+    except (service.CheckoutError, service.PaymentUnavailable, PricesChanged) as error:
         if wants_json():
             raise
         flash(error.message, "error")

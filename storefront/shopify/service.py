@@ -244,7 +244,8 @@ def _sync_images(product, item):
     wanted = [(src, alt or item.title) for src, alt in item.ordered_images()]
     if not wanted:
         return [], len(product.images)
-    current = [(image.path, image.alt) for image in product.images]
+    # A photo fetched into storage (`flask media fetch`) still counts as its address.
+    current = [(image.origin, image.alt) for image in product.images]
     if current == wanted:
         return [], len(wanted)
     if product.images:

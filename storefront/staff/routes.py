@@ -311,6 +311,7 @@ from . import articles as _articles  # noqa: E402, F401  (marketing pages)
 from . import notices as _waiting_demand  # noqa: E402, F401
 from . import orders as _orders  # noqa: E402, F401  (fulfilment pages)
 from . import pages as _pages  # noqa: E402, F401  (shop pages)
+from . import photos as _photos  # noqa: E402, F401  (product photos)
 from . import products as _products  # noqa: E402, F401  (product copy)
 from . import search as _search  # noqa: E402, F401  (search synonyms)
 from . import variants as _variants  # noqa: E402, F401  (variant grid, prices)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from storefront import create_app
-from storefront.catalogue.models import Variant
+from storefront.catalogue.models import Product, Variant
 from storefront.extensions import db, limiter
 from storefront.inventory import service as inventory
 from storefront.staff import demo as staff_demo
@@ -22,7 +22,8 @@ def start_shop(path):
     """Serve a new shop on a free localhost port on a thread; returns (app, url, server)."""
     # The browser asks for 127.0.0.1; links in the pages still name PUBLIC_URL.
     app = create_app(base_config(f"sqlite:///{path}")
-                     | {"TESTING": False, "TRUSTED_HOSTS": "127.0.0.1"})
+                     | {"TESTING": False, "TRUSTED_HOSTS": "127.0.0.1",
+                        "MEDIA_ROOT": str(path.parent / "media")})
     with app.app_context():
         db.create_all()
         stamp()
@@ -44,6 +45,13 @@ def load_demo(app):
         stamp()
         app.test_cli_runner().invoke(args=["demo", "load"], catch_exceptions=False)
         db.session.remove()
+
+
+def product_id(app, slug):
+    with app.app_context():
+        found = db.session.scalar(select(Product.id).filter_by(slug=slug))
+        db.session.remove()
+    return found
 
 
 def variant_id(app, sku):

@@ -3,7 +3,7 @@
 import re
 
 from tests.browser.conftest import serious_violations
-from tests.browser.steps import ADDRESS, add_to_cart, set_available, staff_login
+from tests.browser.steps import ADDRESS, add_to_cart, product_id, set_available, staff_login
 
 SKU = "HAW-9-W-BLA"
 
@@ -84,7 +84,9 @@ def test_main_staff_pages_have_no_serious_violations(shop, browser, page):
     pages = [("staff home", "/staff/"), ("inventory", "/staff/inventory"),
              ("variant", f"/staff/inventory/{vid}"), ("orders", "/staff/orders"),
              ("articles", "/staff/articles"), ("new article", "/staff/articles/new"),
-             ("comments", "/staff/comments")]
+             ("comments", "/staff/comments"),
+             ("product photos",
+              f"/staff/products/{product_id(app, 'harbor-afo-walker')}/photos")]
     for name, path in pages:
         response = page.goto(url + path)
         assert response.status == 200, path

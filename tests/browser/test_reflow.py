@@ -6,7 +6,7 @@ The page lists are plain data: a new public or staff page is one more line.
 
 import re
 
-from tests.browser.steps import ADDRESS, add_to_cart, set_available, staff_login
+from tests.browser.steps import ADDRESS, add_to_cart, product_id, set_available, staff_login
 
 WIDTHS = (320, 390)
 SKU = "HAW-9-W-BLA"
@@ -43,6 +43,7 @@ STAFF_PAGES = [
     "/staff/comments",
     "/staff/notices",
     "/staff/products",
+    "/staff/products/{pid}/photos",
     "/staff/pages",
     "/staff/pages/new",
     "/staff/search",
@@ -133,6 +134,7 @@ def test_public_pages_and_a_whole_purchase_reflow_at_320_and_390_px(shop, browse
 def test_staff_pages_reflow_at_320_and_390_px(shop, browser):
     app, url = shop
     vid = set_available(app, SKU, 4)
+    pid = product_id(app, "harbor-afo-walker")
     context = browser.new_context(viewport={"width": 390, "height": 800})
     page = context.new_page()
     page.set_default_timeout(10_000)
@@ -151,7 +153,7 @@ def test_staff_pages_reflow_at_320_and_390_px(shop, browser):
         _record(page, found, "staff login")
         staff_login(page, app, url, "admin")
         for path in STAFF_PAGES:
-            response = page.goto(url + path.format(vid=vid))
+            response = page.goto(url + path.format(vid=vid, pid=pid))
             assert response.status == 200, path
             _record(page, found, path)
         for listing, link, name in STAFF_DETAIL_PAGES:

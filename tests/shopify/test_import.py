@@ -108,6 +108,23 @@ def test_running_the_same_file_again_changes_nothing(runner):
     assert "already 0" in result.output
 
 
+def test_photos_fetched_into_storage_survive_importing_the_same_file_again(runner):
+    run(runner, "products.csv")
+    image = db.session.scalars(select(ProductImage).order_by(ProductImage.id)).first()
+    address = image.path
+    # As `flask media fetch` leaves it: shown from storage, remembering its address.
+    image.source_url, image.path = address, "0123456789abcdef0123-640w.jpg"
+    image.renditions = [{"name": image.path, "format": "jpeg", "width": 640, "height": 480}]
+    db.session.commit()
+
+    result = run(runner, "products.csv")
+
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    kept = db.session.get(ProductImage, image.id)
+    assert (kept.path, kept.source_url) == ("0123456789abcdef0123-640w.jpg", address)
+
+
 def test_a_later_export_updates_by_handle_and_sku_and_follows_untouched_stock(runner):
     run(runner, "products.csv")
 
