@@ -184,6 +184,11 @@ class Order(db.Model):
         return self.status == "awaiting_payment"
 
     @property
+    def hold_lapsed(self):
+        """The time the units were held for has passed (they may have been sold since)."""
+        return utcnow() > self.hold_expires_at
+
+    @property
     def open_disputes(self):
         return [d for d in self.disputes if d.is_open]
 

@@ -210,6 +210,9 @@ def test_the_delayed_hold_ends_after_the_configured_days(app, client, fake_strip
             inventory.release_expired(now=utcnow() + timedelta(days=2, minutes=1))] == [
         (variant.id, 1)]
     assert levels(variant) == (1, 0, 0)
+    db.session.execute(update(Order).values(hold_expires_at=utcnow() - timedelta(minutes=1)))
+    page = text(client.get(f"/orders/{the_order().token}"))
+    assert "could not keep your shoes for you any longer" in page
     assert inventory.reconcile() == []
 
 
