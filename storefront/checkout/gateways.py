@@ -29,6 +29,10 @@ class GatewayError(DomainError):
     code = "payment_gateway_error"
 
 
+class GatewayObjectMissing(GatewayError):
+    """The payment service has no such object (it belongs to another shop on the account)."""
+
+
 @dataclass(frozen=True)
 class CheckoutUrls:
     success: str
@@ -176,7 +180,10 @@ class StripeGateway:
             return fn(*args, **kwargs)
         except stripe.StripeError as error:
             detail = getattr(error, "user_message", None) or str(error) or type(error).__name__
-            raise GatewayError(f"Stripe could not {what}: {detail}") from error
+            missing = (isinstance(error, stripe.InvalidRequestError)
+                       and getattr(error, "code", None) == "resource_missing")
+            raise (GatewayObjectMissing if missing else GatewayError)(
+                f"Stripe could not {what}: {detail}") from error
 
     def session_expiry(self, pay_by, now):
         return max(pay_by, now + STRIPE_MIN_SESSION)
@@ -250,16 +257,13 @@ class StripeGateway:
         return [_refund(item) for item in page.to_dict().get("data", [])]
 
     def payment_reference_of(self, kind, object_id):
-        """The payment intent behind a Charge, Refund or Dispute, read from Stripe itself."""
-        resources = {"charge": self.client.v1.charges, "refund": self.client.v1.refunds,
-                     "dispute": self.client.v1.disputes}
+        """The payment intent behind a Charge or Refund, read from Stripe itself."""
+        resources = {"charge": self.client.v1.charges, "refund": self.client.v1.refunds}
         obj = self._call(f"look up the {kind}", resources[kind].retrieve, object_id).to_dict()
         reference = _reference(obj.get("payment_intent"))
         if reference is None and obj.get("charge"):
-            charge = self._call("look up the charge", self.client.v1.charges.retrieve,
-                                _reference(obj["charge"])).to_dict()
-            reference = _reference(charge.get("payment_intent"))
-        return reference, obj
+            return self.payment_reference_of("charge", _reference(obj["charge"]))
+        return reference
 
     def retrieve_dispute(self, dispute_id):
         dispute = self._call("look up the dispute", self.client.v1.disputes.retrieve,

@@ -540,3 +540,46 @@ def test_staff_refund_lines_from_the_order_page(client, fake_stripe, make_produc
     assert "Refunded $120.00 on order" in text(response)
     assert "back in stock" in text(response)
     assert the_order().refunded_cents == 12000 and levels(left) == (4, 0, 0)
+
+
+def test_refund_and_dispute_events_for_objects_stripe_does_not_know_are_ignored(
+        client, fake_stripe):
+    refund = {"id": "re_test_elsewhere", "object": "refund", "amount": 100,
+              "currency": "usd", "status": "succeeded", "payment_intent": "pi_elsewhere"}
+    dispute = {"id": "dp_test_elsewhere", "object": "dispute", "amount": 100,
+               "currency": "usd", "status": "needs_response", "charge": "ch_elsewhere"}
+    assert deliver(fake_stripe, client, "refund.updated", refund) == "ignored"
+    assert deliver(fake_stripe, client, "charge.dispute.created", dispute) == "ignored"
+
+
+@pytest.mark.real_commits
+def test_two_refund_events_at_once_record_the_refund_once(app, fake_stripe, make_product):
+    import threading
+
+    from tests.conftest import ShopClient
+
+    variant = make_product([4], price=6000).variants[0]
+    shopper = ShopClient(app.test_client())
+    paid(fake_stripe, shopper, (variant, 1))
+    order = the_order()
+    refund = fake_stripe.refund_in_dashboard(order.payment_reference, 1500)
+    events = [fake_stripe.event("charge.refunded", fake_stripe.charge(order.payment_reference)),
+              fake_stripe.event("refund.created", refund),
+              fake_stripe.event("refund.updated", refund)]
+    db.session.commit()
+    start, outcomes = threading.Barrier(len(events), timeout=120), []
+
+    def send(event):
+        start.wait()
+        response = fake_stripe.deliver(app.test_client(), event)
+        outcomes.append(response.get_json()["outcome"])
+
+    threads = [threading.Thread(target=send, args=(event,)) for event in events]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["already_done", "already_done", "refund_recorded"]
+    order = the_order()
+    assert [(p.amount_cents, p.status) for p in order.refunds] == [(1500, "succeeded")]
+    assert order.refunded_cents == 1500

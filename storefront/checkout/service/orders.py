@@ -78,9 +78,16 @@ def clock_time(moment):
 
 
 def claim_event(event, order_id):
-    """Record a gateway event as handled; a second delivery fails here on the primary key."""
+    """Record a gateway event as handled; a second delivery fails here on the primary key.
+
+    The order is locked first: the event row's foreign key takes a share lock on the
+    order, and two different events for one order holding that while both wait for
+    the order's update lock would deadlock.
+    """
     if event is None:
         return
+    if order_id is not None:
+        lock_order(order_id)
     db.session.add(WebhookEvent(id=event["id"], gateway=event.get("gateway", "stripe"),
                                 type=event["type"], order_id=order_id,
                                 outcome=event.get("outcome", "")))

@@ -19,7 +19,7 @@ from ...inventory import service as inventory
 from ...models import utcnow
 from ...templating import money
 from .. import gateways
-from ..gateways import GatewayError, SessionState
+from ..gateways import GatewayError, GatewayObjectMissing, SessionState
 from ..models import HELD_STATUSES, Order, Payment, WebhookEvent
 from .disputes import record_dispute
 from .errors import (
@@ -348,7 +348,7 @@ def _session_event(kind, obj, record):
 def _refund_event(kind, obj, record):
     gateway = gateways.get("stripe")
     what = "charge" if kind == "charge.refunded" else "refund"
-    reference, _ = gateway.payment_reference_of(what, obj["id"])
+    reference = gateway.payment_reference_of(what, obj["id"])
     order = _order_paid_by(reference)
     if order is None:
         return _record_ignored(record, None)
@@ -360,7 +360,7 @@ def _dispute_event(kind, obj, record):
     dispute = gateway.retrieve_dispute(obj["id"])
     reference = dispute.payment_reference
     if reference is None and dispute.charge:
-        reference, _ = gateway.payment_reference_of("charge", dispute.charge)
+        reference = gateway.payment_reference_of("charge", dispute.charge)
     order = _order_paid_by(reference)
     if order is None:
         return _record_ignored(record, None)
@@ -385,10 +385,14 @@ def handle_stripe_webhook(payload, signature):
     try:
         if kind in SESSION_EVENTS:
             return _session_event(kind, obj, record)
-        if kind in REFUND_EVENTS:
-            return _refund_event(kind, obj, record)
-        if kind in DISPUTE_EVENTS:
-            return _dispute_event(kind, obj, record)
+        try:
+            if kind in REFUND_EVENTS:
+                return _refund_event(kind, obj, record)
+            if kind in DISPUTE_EVENTS:
+                return _dispute_event(kind, obj, record)
+        except GatewayObjectMissing:
+            # Not this account's object (or long gone): nothing of ours to change.
+            return _record_ignored(record, None)
         return _record_ignored(record, None)
     except IntegrityError:
         # The same event, delivered twice at once: the other delivery committed it.
