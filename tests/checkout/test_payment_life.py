@@ -479,7 +479,8 @@ def test_partial_refund_of_one_line_of_a_shipped_order_with_restock(client, fake
     (mail,) = outbox("order_refunded")
     assert mail.recipients == ["shopper@example.com"]
     assert "$120.00" in mail.text_body and "1 × Harbor Walker" in mail.text_body
-    assert "Refunded: $120.00" in text(client.get(f"/orders/{order.token}"))
+    shopper_page = text(client.get(f"/orders/{order.token}"))
+    assert "Refunded: $120.00" in shopper_page and "1 refunded" in shopper_page
     assert inventory.reconcile() == []
 
     # Never more than was paid: the line has one unit left to refund.
