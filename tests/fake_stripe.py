@@ -337,7 +337,8 @@ class FakeStripe:
 
     def fail(self, *operations):
         """Answer these operations (create_session, retrieve_session, expire_session,
-        create_refund, list_refunds) with a 500 until `recover()`."""
+        create_refund, list_refunds, retrieve_refund, retrieve_charge, retrieve_dispute)
+        with a 500 until `recover()`."""
         with self.lock:
             self.failing.update(operations)
 
