@@ -25,6 +25,9 @@ class Config:
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
+    # Every request to Stripe names this API version, so the objects the shop reads
+    # have one shape whatever version the account or its webhook endpoint uses.
+    STRIPE_API_VERSION = os.environ.get("STRIPE_API_VERSION", "2025-06-30.basil")
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # Off only for load tests from one address (benchmarks/flash_sale.py).
@@ -57,6 +60,9 @@ class Config:
     SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "USD")
     CART_LINE_CAP = _int("CART_LINE_CAP", 10)
     HOLD_MINUTES = _int("HOLD_MINUTES", 30)
+    # A bank debit (ACH, SEPA, Bacs) takes days to settle; its order's units stay held
+    # this long after the shopper completes the payment page.
+    DELAYED_PAYMENT_HOLD_DAYS = _int("DELAYED_PAYMENT_HOLD_DAYS", 7)
     PRODUCTS_PER_PAGE = 24
     # Uploaded photos and their sizes; `/media/` serves them (a CDN may sit in front).
     MEDIA_ROOT = os.environ.get("MEDIA_ROOT") or str(ROOT / "instance" / "media")

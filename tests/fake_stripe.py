@@ -8,8 +8,14 @@ parameters: an idempotency_error), and signs webhook events exactly as Stripe
 does: `Stripe-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, f"{t}.{payload}")>`.
 
 Tests drive what happens on Stripe's side (a shopper paying, a session
-expiring, a refund made in the dashboard) with the helper methods, then
-deliver the matching event to the shop's webhook.
+expiring, a refund made in the dashboard, a refund that stays pending then
+fails, a bank debit that settles days later, a dispute) with the helper
+methods, then deliver the matching event to the shop's webhook.
+
+Objects come back in the shape of the API version the request names
+(`Stripe-Version`): a Checkout Session's address sits in `shipping` before
+2022-08-01, in `shipping_details` before 2025-03-31, and under
+`collected_information` from then on; `shaped()` gives the same for events.
 """
 
 import copy
@@ -27,6 +33,7 @@ API_KEY = "sk_test_fake_key"
 WEBHOOK_SECRET = "whsec_fake_secret"
 MIN_SESSION_SECONDS = 30 * 60
 MAX_SESSION_SECONDS = 24 * 60 * 60
+LATEST_VERSION = "2025-06-30.basil"
 
 
 class StripeFailure(Exception):
@@ -66,6 +73,21 @@ def parse_params(pairs):
     return listify(root)
 
 
+def shaped(obj, version):
+    """`obj` as the API version `version` shapes it (only Checkout Sessions differ here)."""
+    if not isinstance(obj, dict) or obj.get("object") != "checkout.session":
+        if isinstance(obj, dict) and obj.get("object") == "list":
+            return dict(obj, data=[shaped(item, version) for item in obj["data"]])
+        return obj
+    obj = copy.deepcopy(obj)
+    day = version[:10]
+    if day < "2025-03-31":
+        collected = obj.pop("collected_information", None) or {}
+        details = collected.get("shipping_details")
+        obj["shipping_details" if day >= "2022-08-01" else "shipping"] = details
+    return obj
+
+
 def _int(value, name):
     try:
         return int(value)
@@ -92,7 +114,11 @@ class FakeStripe:
             self.refunds = {}
             self.idempotent = {}
             self.requests = []
+            self.versions = []
             self.failing = set()
+            self.disputes = {}
+            # The status a new refund starts in: "pending" for a bank that takes its time.
+            self.refund_status = "succeeded"
 
     def start(self):
         fake = self
@@ -135,8 +161,10 @@ class FakeStripe:
         try:
             if handler.headers.get("Authorization") != f"Bearer {self.api_key}":
                 raise StripeFailure(401, "invalid_request_error", "Invalid API Key provided.")
+            version = handler.headers.get("Stripe-Version") or LATEST_VERSION
             with self.lock:
                 self.requests.append((method, split.path, params, key))
+                self.versions.append(version)
                 stored = self.idempotent.get(key) if method == "POST" and key else None
                 if stored is not None:
                     if stored[0] != (split.path, params):
@@ -147,7 +175,8 @@ class FakeStripe:
                     status, body = stored[1], stored[2]
                     headers["Idempotent-Replayed"] = "true"
                 else:
-                    status, body = 200, self._route(method, split.path, params)
+                    status, body = 200, shaped(self._route(method, split.path, params),
+                                               version)
                     if method == "POST" and key:
                         self.idempotent[key] = ((split.path, params), status, body)
         except StripeFailure as failure:
@@ -172,6 +201,9 @@ class FakeStripe:
             ("POST", r"/v1/checkout/sessions/([^/]+)/expire", "expire_session"),
             ("POST", r"/v1/refunds", "create_refund"),
             ("GET", r"/v1/refunds", "list_refunds"),
+            ("GET", r"/v1/refunds/([^/]+)", "retrieve_refund"),
+            ("GET", r"/v1/charges/([^/]+)", "retrieve_charge"),
+            ("GET", r"/v1/disputes/([^/]+)", "retrieve_dispute"),
         ]
         for route_method, pattern, name in routes:
             match = re.fullmatch(pattern, path)
@@ -262,11 +294,39 @@ class FakeStripe:
     def _refund(self, intent, amount, metadata):
         refund = {"id": _new_id("re"), "object": "refund", "amount": amount,
                   "currency": intent["currency"], "payment_intent": intent["id"],
-                  "charge": intent["latest_charge"], "status": "succeeded",
-                  "metadata": metadata, "created": int(time.time())}
+                  "charge": intent["latest_charge"], "status": self.refund_status,
+                  "failure_reason": None, "metadata": metadata, "created": int(time.time())}
         intent["amount_refunded"] += amount
         self.refunds[refund["id"]] = refund
         return copy.deepcopy(refund)
+
+    def _found(self, store, object_id, kind):
+        if object_id not in store:
+            raise StripeFailure(404, "invalid_request_error",
+                                f"No such {kind}: '{object_id}'", "resource_missing")
+        return copy.deepcopy(store[object_id])
+
+    def _retrieve_refund(self, params, refund_id):
+        return self._found(self.refunds, refund_id, "refund")
+
+    def _retrieve_dispute(self, params, dispute_id):
+        return self._found(self.disputes, dispute_id, "dispute")
+
+    def _retrieve_charge(self, params, charge_id):
+        for intent in self.payment_intents.values():
+            if intent["latest_charge"] == charge_id:
+                return self._charge(intent)
+        raise StripeFailure(404, "invalid_request_error", f"No such charge: '{charge_id}'",
+                            "resource_missing")
+
+    def _charge(self, intent):
+        return {"id": intent["latest_charge"], "object": "charge",
+                "payment_intent": intent["id"], "amount": intent["amount"],
+                "amount_refunded": intent["amount_refunded"],
+                "currency": intent["currency"],
+                "refunded": intent["amount_refunded"] == intent["amount"],
+                "disputed": any(d["charge"] == intent["latest_charge"]
+                                for d in self.disputes.values())}
 
     def _list_refunds(self, params):
         data = [copy.deepcopy(r) for r in self.refunds.values()
@@ -277,7 +337,8 @@ class FakeStripe:
 
     def fail(self, *operations):
         """Answer these operations (create_session, retrieve_session, expire_session,
-        create_refund, list_refunds) with a 500 until `recover()`."""
+        create_refund, list_refunds, retrieve_refund, retrieve_charge, retrieve_dispute)
+        with a 500 until `recover()`."""
         with self.lock:
             self.failing.update(operations)
 
@@ -336,12 +397,47 @@ class FakeStripe:
     def charge(self, payment_intent):
         """The charge object Stripe sends with charge.refunded."""
         with self.lock:
+            return self._charge(self.payment_intents[payment_intent])
+
+    def refund(self, refund_id):
+        with self.lock:
+            return copy.deepcopy(self.refunds[refund_id])
+
+    def settle_refund(self, refund_id, status, failure_reason=None):
+        """The bank finishes a pending refund: succeeded, failed or canceled.
+
+        A refund that did not go through gives the amount back to the charge."""
+        with self.lock:
+            refund = self.refunds[refund_id]
+            if status in ("failed", "canceled") and refund["status"] not in ("failed",
+                                                                             "canceled"):
+                self.payment_intents[refund["payment_intent"]]["amount_refunded"] -= (
+                    refund["amount"])
+            refund.update(status=status, failure_reason=failure_reason
+                          or ("lost_or_stolen_card" if status == "failed" else None))
+            return copy.deepcopy(refund)
+
+    def open_dispute(self, payment_intent, *, reason="fraudulent", amount=None,
+                     status="needs_response"):
+        """The cardholder disputes the payment with their bank."""
+        with self.lock:
             intent = self.payment_intents[payment_intent]
-            return {"id": intent["latest_charge"], "object": "charge",
-                    "payment_intent": intent["id"], "amount": intent["amount"],
-                    "amount_refunded": intent["amount_refunded"],
-                    "currency": intent["currency"],
-                    "refunded": intent["amount_refunded"] == intent["amount"]}
+            dispute_id = _new_id("dp")
+            self.disputes[dispute_id] = {
+                "id": dispute_id, "object": "dispute", "amount": amount or intent["amount"],
+                "currency": intent["currency"], "charge": intent["latest_charge"],
+                "payment_intent": intent["id"], "reason": reason, "status": status,
+                "evidence_details": {"due_by": int(time.time()) + 7 * 24 * 3600,
+                                     "has_evidence": False, "submission_count": 0},
+                "created": int(time.time()), "livemode": False,
+            }
+            return copy.deepcopy(self.disputes[dispute_id])
+
+    def update_dispute(self, dispute_id, status):
+        """The dispute moves on (under_review, won, lost, ...)."""
+        with self.lock:
+            self.disputes[dispute_id]["status"] = status
+            return copy.deepcopy(self.disputes[dispute_id])
 
     def refunds_for(self, payment_intent):
         with self.lock:
@@ -355,10 +451,12 @@ class FakeStripe:
     # -- webhooks ---------------------------------------------------------------------
 
     @staticmethod
-    def event(event_type, obj, event_id=None):
+    def event(event_type, obj, event_id=None, api_version=LATEST_VERSION):
+        """An event as an endpoint on `api_version` receives it (its object in that shape)."""
         return {"id": event_id or _new_id("evt"), "object": "event", "type": event_type,
-                "api_version": "2025-06-30.basil", "created": int(time.time()),
-                "livemode": False, "pending_webhooks": 1, "data": {"object": obj}}
+                "api_version": api_version, "created": int(time.time()),
+                "livemode": False, "pending_webhooks": 1,
+                "data": {"object": shaped(obj, api_version)}}
 
     def sign(self, payload, *, secret=None, timestamp=None):
         """The Stripe-Signature header for `payload`, computed as Stripe computes it."""

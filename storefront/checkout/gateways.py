@@ -29,6 +29,10 @@ class GatewayError(DomainError):
     code = "payment_gateway_error"
 
 
+class GatewayObjectMissing(GatewayError):
+    """The payment service has no such object (it belongs to another shop on the account)."""
+
+
 @dataclass(frozen=True)
 class CheckoutUrls:
     success: str
@@ -61,6 +65,11 @@ class SessionState:
     def paid(self):
         return self.payment_status == "paid"
 
+    @property
+    def awaiting_payment(self):
+        """Completed with a delayed method (a bank debit): the money is on its way."""
+        return self.status == "complete" and self.payment_status == "unpaid"
+
 
 @dataclass(frozen=True)
 class Refund:
@@ -69,6 +78,47 @@ class Refund:
     currency: str
     status: str
     ours: bool = True
+    failure_reason: str = ""
+
+
+@dataclass(frozen=True)
+class DisputeState:
+    """What the gateway says about a dispute of a payment."""
+
+    id: str
+    payment_reference: str | None
+    charge: str | None
+    amount: int
+    currency: str
+    reason: str
+    status: str
+    evidence_due_by: datetime | None
+
+
+def _refund(obj):
+    metadata = obj.get("metadata") or {}
+    return Refund(str(obj["id"]), int(obj["amount"]), str(obj["currency"]).upper(),
+                  str(obj.get("status") or ""), metadata.get("issued_by") == REFUND_MARK,
+                  str(obj.get("failure_reason") or ""))
+
+
+def _reference(value):
+    """An expandable field's id (Stripe sends either the id or the object)."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return str(value) if value else None
+
+
+def dispute_state(obj):
+    """A DisputeState from a Stripe Dispute (a dict)."""
+    due = (obj.get("evidence_details") or {}).get("due_by")
+    return DisputeState(
+        id=str(obj["id"]), payment_reference=_reference(obj.get("payment_intent")),
+        charge=_reference(obj.get("charge")), amount=int(obj.get("amount") or 0),
+        currency=str(obj.get("currency") or "").upper(), reason=_text(obj.get("reason"), 60),
+        status=str(obj.get("status") or ""),
+        evidence_due_by=datetime.fromtimestamp(due, UTC) if isinstance(due, int) else None,
+    )
 
 
 def _text(value, limit):
@@ -78,9 +128,10 @@ def _text(value, limit):
 def session_state(obj):
     """A SessionState from a Stripe Checkout Session (a dict, as in webhook payloads)."""
     collected = obj.get("collected_information") or {}
-    # Newer API versions put the address under collected_information, older ones
-    # directly on the session; read whichever is there.
-    details = collected.get("shipping_details") or obj.get("shipping_details") or {}
+    # API versions from 2025-03-31 put the address under collected_information, those
+    # from 2022-08-01 in shipping_details, older ones in shipping; read whichever is there.
+    details = (collected.get("shipping_details") or obj.get("shipping_details")
+               or obj.get("shipping") or {})
     address = details.get("address") or {}
     customer = obj.get("customer_details") or {}
     shipping = {}
@@ -94,9 +145,7 @@ def session_state(obj):
             "postal_code": _text(address.get("postal_code"), 30),
             "country": _text(address.get("country"), 2).upper(),
         }
-    payment_intent = obj.get("payment_intent")
-    if isinstance(payment_intent, dict):
-        payment_intent = payment_intent.get("id")
+    payment_intent = _reference(obj.get("payment_intent"))
     metadata = obj.get("metadata") or {}
     amount = obj.get("amount_total")
     return SessionState(
@@ -117,10 +166,11 @@ class StripeGateway:
 
     name = "stripe"
 
-    def __init__(self, secret_key, api_base=None):
+    def __init__(self, secret_key, api_base=None, api_version=None):
         self.client = stripe.StripeClient(
             secret_key,
             base_addresses={"api": api_base} if api_base else None,
+            stripe_version=api_version,
             # Retries are safe: every call that changes something carries an idempotency key.
             max_network_retries=2,
         )
@@ -130,7 +180,10 @@ class StripeGateway:
             return fn(*args, **kwargs)
         except stripe.StripeError as error:
             detail = getattr(error, "user_message", None) or str(error) or type(error).__name__
-            raise GatewayError(f"Stripe could not {what}: {detail}") from error
+            missing = (isinstance(error, stripe.InvalidRequestError)
+                       and getattr(error, "code", None) == "resource_missing")
+            raise (GatewayObjectMissing if missing else GatewayError)(
+                f"Stripe could not {what}: {detail}") from error
 
     def session_expiry(self, pay_by, now):
         return max(pay_by, now + STRIPE_MIN_SESSION)
@@ -154,7 +207,11 @@ class StripeGateway:
             ],
             "client_reference_id": order.number,
             "metadata": {"order_number": order.number},
-            "payment_intent_data": {"metadata": {"order_number": order.number}},
+            "payment_intent_data": {
+                "metadata": {"order_number": order.number},
+                # The shopper's statement reads "<shop's descriptor>* SA-XXXXXXXX".
+                "statement_descriptor_suffix": order.number,
+            },
             "expires_at": int(expires_at.timestamp()),
             "success_url": urls.success,
             "cancel_url": urls.cancel,
@@ -192,17 +249,26 @@ class StripeGateway:
              "metadata": {"order_number": order_number, "issued_by": REFUND_MARK}},
             {"idempotency_key": idempotency_key},
         )
-        return Refund(refund.id, refund.amount, refund.currency.upper(), refund.status)
+        return _refund(refund.to_dict())
 
     def list_refunds(self, payment_reference):
         page = self._call("list refunds", self.client.v1.refunds.list,
                           {"payment_intent": payment_reference, "limit": 100})
-        refunds = []
-        for item in page.to_dict().get("data", []):
-            metadata = item.get("metadata") or {}
-            refunds.append(Refund(item["id"], item["amount"], item["currency"].upper(),
-                                  item["status"], metadata.get("issued_by") == REFUND_MARK))
-        return refunds
+        return [_refund(item) for item in page.to_dict().get("data", [])]
+
+    def payment_reference_of(self, kind, object_id):
+        """The payment intent behind a Charge or Refund, read from Stripe itself."""
+        resources = {"charge": self.client.v1.charges, "refund": self.client.v1.refunds}
+        obj = self._call(f"look up the {kind}", resources[kind].retrieve, object_id).to_dict()
+        reference = _reference(obj.get("payment_intent"))
+        if reference is None and obj.get("charge"):
+            return self.payment_reference_of("charge", _reference(obj["charge"]))
+        return reference
+
+    def retrieve_dispute(self, dispute_id):
+        dispute = self._call("look up the dispute", self.client.v1.disputes.retrieve,
+                             dispute_id)
+        return dispute_state(dispute.to_dict())
 
 
 class DemoGateway:
@@ -251,7 +317,8 @@ def get(name=None):
     if not key:
         raise GatewayError("Stripe is not configured (STRIPE_SECRET_KEY is empty).")
     cache = current_app.extensions.setdefault("checkout_gateways", {})
-    cache_key = (key, config.get("STRIPE_API_BASE"))
+    cache_key = (key, config.get("STRIPE_API_BASE"), config.get("STRIPE_API_VERSION"))
     if cache_key not in cache:
-        cache[cache_key] = StripeGateway(key, config.get("STRIPE_API_BASE"))
+        cache[cache_key] = StripeGateway(key, config.get("STRIPE_API_BASE"),
+                                         config.get("STRIPE_API_VERSION"))
     return cache[cache_key]

@@ -19,6 +19,8 @@ from ..models import UTCDateTime, created_at_column, utcnow
 
 ORDER_STATUSES = {
     "pending": "Awaiting payment",
+    # A bank debit (ACH, SEPA, Bacs) the shopper authorised; the bank takes days to settle it.
+    "awaiting_payment": "Payment on its way",
     "paid": "Paid, being prepared",
     "shipped": "Shipped",
     "cancelled": "Cancelled",
@@ -37,6 +39,11 @@ ORDER_TRANSITIONS = {
     ("pending", "fail"): "failed",
     # The payment arrived but the units were gone: cancelled, and refunded in full.
     ("pending", "refuse_payment"): "cancelled",
+    # The payment page was completed with a delayed method: the stock stays held.
+    ("pending", "await_payment"): "awaiting_payment",
+    ("awaiting_payment", "pay"): "paid",
+    ("awaiting_payment", "fail"): "failed",
+    ("awaiting_payment", "refuse_payment"): "cancelled",
     # A payment may still arrive after the payment page closed or the bank declined.
     ("expired", "pay"): "paid",
     ("expired", "refuse_payment"): "cancelled",
@@ -48,6 +55,7 @@ ORDER_TRANSITIONS = {
 # Why an event is refused, said to staff and shoppers after "Order SA-... is <status>: ".
 ORDER_EVENT_RULES = {
     "pay": "a payment can only be taken for an order that is not paid, shipped or cancelled",
+    "await_payment": "only an order awaiting its payment page can wait for a bank payment",
     "expire": "only an order awaiting payment can expire",
     "fail": "only an order awaiting payment can fail",
     "refuse_payment": "only an unpaid order can refuse a payment",
@@ -56,6 +64,29 @@ ORDER_EVENT_RULES = {
 }
 # Statuses in which the shop keeps the shopper's money (and counts the sale).
 PAID_STATUSES = ("paid", "shipped")
+# Statuses in which the order's units are held for a payment still to come.
+HELD_STATUSES = ("pending", "awaiting_payment")
+# Refund statuses that keep (or will keep) money away from the shop; failed and
+# canceled refunds gave nothing back.
+REFUND_ACTIVE_STATUSES = ("pending", "requires_action", "succeeded")
+REFUND_STATUSES = {
+    "pending": "pending",
+    "requires_action": "waiting for the shopper",
+    "succeeded": "succeeded",
+    "failed": "failed",
+    "canceled": "cancelled",
+}
+# A dispute is closed once the card issuer has decided (or the inquiry ended).
+DISPUTE_CLOSED_STATUSES = ("won", "lost", "warning_closed")
+DISPUTE_STATUSES = {
+    "warning_needs_response": "Inquiry, response needed",
+    "warning_under_review": "Inquiry under review",
+    "warning_closed": "Inquiry closed",
+    "needs_response": "Response needed",
+    "under_review": "Under review",
+    "won": "Won",
+    "lost": "Lost",
+}
 # Statuses an order ends in without being sent; the shopper sees why (cancel_reason).
 CLOSED_STATUSES = ("cancelled", "expired", "failed")
 
@@ -122,6 +153,9 @@ class Order(db.Model):
     events: Mapped[list["OrderEvent"]] = relationship(
         back_populates="order", order_by="OrderEvent.id", cascade="all, delete-orphan"
     )
+    disputes: Mapped[list["Dispute"]] = relationship(
+        back_populates="order", order_by="Dispute.id", cascade="all, delete-orphan"
+    )
 
     @property
     def stock_reference(self):
@@ -145,6 +179,29 @@ class Order(db.Model):
         return self.status == "pending"
 
     @property
+    def is_awaiting_payment(self):
+        """Checked out with a bank debit that has not settled yet; its units stay held."""
+        return self.status == "awaiting_payment"
+
+    @property
+    def hold_lapsed(self):
+        """The time the units were held for has passed (they may have been sold since)."""
+        return utcnow() > self.hold_expires_at
+
+    @property
+    def open_disputes(self):
+        return [d for d in self.disputes if d.is_open]
+
+    @property
+    def has_open_dispute(self):
+        return bool(self.open_disputes)
+
+    @property
+    def lost_dispute_cents(self):
+        """Money the card issuer took back after a dispute the shop lost."""
+        return sum(d.amount_cents for d in self.disputes if d.status == "lost")
+
+    @property
     def is_paid(self):
         """Paid and not cancelled: the shop keeps the money (shipped or not)."""
         return self.status in PAID_STATUSES
@@ -164,7 +221,13 @@ class Order(db.Model):
 
     @property
     def can_ship(self):
-        return self.can("ship")
+        """Paid, and no dispute open: a disputed parcel might never be paid for."""
+        return self.can("ship") and not self.has_open_dispute
+
+    @property
+    def can_refund(self):
+        """Staff may refund lines of it (before or after shipping)."""
+        return self.is_paid and self.refundable_cents > 0
 
     @property
     def can_cancel(self):
@@ -177,14 +240,8 @@ class Order(db.Model):
 
     @property
     def stock_lines(self):
-        """{variant_id: quantity} for the inventory service."""
-        lines = {}
-        for line in self.lines:
-            # One unit of each shoe per mismatched pair; both feet alike is 2 units of one.
-            for variant_id in (line.variant_id, line.right_variant_id if line.is_pair else None):
-                if variant_id is not None:
-                    lines[variant_id] = lines.get(variant_id, 0) + line.quantity
-        return lines
+        """{variant_id: quantity} for the inventory service; refunded units are left out."""
+        return _stock_lines((line, line.quantity - line.refunded_quantity) for line in self.lines)
 
     @property
     def charged_cents(self):
@@ -192,16 +249,43 @@ class Order(db.Model):
                    if p.kind == "charge" and p.status == "succeeded")
 
     @property
+    def refunds(self):
+        return [p for p in self.payments if p.kind == "refund"]
+
+    @property
     def refunded_cents(self):
-        return sum(p.amount_cents for p in self.payments
-                   if p.kind == "refund" and p.status == "succeeded")
+        return sum(p.amount_cents for p in self.refunds if p.status == "succeeded")
+
+    @property
+    def refunding_cents(self):
+        """Refunded, or on its way back: what no further refund may give again."""
+        return sum(p.amount_cents for p in self.refunds if p.status in REFUND_ACTIVE_STATUSES)
+
+    @property
+    def pending_refund_cents(self):
+        return self.refunding_cents - self.refunded_cents
+
+    @property
+    def refund_key(self):
+        """The idempotency key of the next refund, from what was refunded (or failed) before.
+
+        A retry after a network failure repeats the same key, so Stripe never refunds
+        twice; after a refund failed at the bank the next attempt gets a new key.
+        """
+        failed = sum(1 for p in self.refunds if p.status not in REFUND_ACTIVE_STATUSES)
+        return f"refund-{self.number}-{self.refunding_cents}" + (f"-{failed}" if failed else "")
+
+    @property
+    def refundable_cents(self):
+        """Paid and not yet refunded (nor lost in a dispute)."""
+        return max(self.charged_cents - self.refunding_cents - self.lost_dispute_cents, 0)
 
     @property
     def refund_owed_cents(self):
         """Money taken for an order that will not be sent and not yet given back."""
         if self.status != "cancelled":  # a paid or shipped order keeps its money
             return 0
-        return max(self.charged_cents - self.refunded_cents, 0)
+        return self.refundable_cents
 
     @property
     def has_shipping_address(self):
@@ -216,6 +300,18 @@ class Order(db.Model):
         return [p for p in parts if p]
 
 
+def _stock_lines(pairs):
+    lines = {}
+    for line, quantity in pairs:
+        if quantity <= 0:
+            continue
+        # One unit of each shoe per mismatched pair; both feet alike is 2 units of one.
+        for variant_id in (line.variant_id, line.right_variant_id if line.is_pair else None):
+            if variant_id is not None:
+                lines[variant_id] = lines.get(variant_id, 0) + quantity
+    return lines
+
+
 class OrderLine(db.Model):
     """What was sold, copied at checkout so later catalogue edits never change an order."""
 
@@ -225,6 +321,10 @@ class OrderLine(db.Model):
         CheckConstraint("unit_price_cents >= 0", name="unit_price_non_negative"),
         CheckConstraint("line_total_cents = unit_price_cents * quantity",
                         name="line_total_adds_up"),
+        CheckConstraint("refunded_quantity BETWEEN 0 AND quantity",
+                        name="refunded_within_quantity"),
+        CheckConstraint("restocked_quantity BETWEEN 0 AND quantity",
+                        name="restocked_within_quantity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -250,8 +350,23 @@ class OrderLine(db.Model):
     unit_price_cents: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
     line_total_cents: Mapped[int] = mapped_column(Integer)
+    # Units refunded (their money given back) and units that came back and were restocked.
+    refunded_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    restocked_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     order: Mapped[Order] = relationship(back_populates="lines")
+
+    @property
+    def refundable_quantity(self):
+        return self.quantity - self.refunded_quantity
+
+    @property
+    def restockable_quantity(self):
+        return self.quantity - self.restocked_quantity
+
+    def stock_lines(self, quantity):
+        """{variant_id: units} for `quantity` of this line (a mismatched pair is two shoes)."""
+        return _stock_lines([(self, quantity)])
 
     @property
     def is_pair(self):
@@ -266,7 +381,11 @@ class OrderLine(db.Model):
 
 
 class Payment(db.Model):
-    """One money movement with the gateway (a charge or a refund); rows are never updated."""
+    """One money movement with the gateway (a charge or a refund).
+
+    Amount and reference never change; a refund's status follows what the gateway
+    reports (pending, then succeeded, failed or canceled).
+    """
 
     __tablename__ = "payment"
     __table_args__ = (
@@ -288,6 +407,45 @@ class Payment(db.Model):
     created_at = created_at_column()
 
     order: Mapped[Order] = relationship(back_populates="payments")
+
+
+class Dispute(db.Model):
+    """A cardholder's dispute of an order's payment, as the gateway last reported it."""
+
+    __tablename__ = "dispute"
+    __table_args__ = (
+        CheckConstraint("amount_cents >= 0", name="amount_non_negative"),
+        UniqueConstraint("gateway", "reference"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"),
+                                          index=True)
+    gateway: Mapped[str] = mapped_column(String(20))
+    reference: Mapped[str] = mapped_column(String(255))
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(60), default="")
+    status: Mapped[str] = mapped_column(String(40))
+    evidence_due_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at = created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow,
+                                                 onupdate=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    order: Mapped[Order] = relationship(back_populates="disputes")
+
+    @property
+    def is_open(self):
+        return self.status not in DISPUTE_CLOSED_STATUSES
+
+    @property
+    def status_label(self):
+        return DISPUTE_STATUSES.get(self.status, self.status.replace("_", " "))
+
+    @property
+    def reason_label(self):
+        return self.reason.replace("_", " ") or "no reason given"
 
 
 class OrderEvent(db.Model):

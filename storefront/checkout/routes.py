@@ -40,7 +40,7 @@ def _urls_for(order):
 def _forget_pending(order):
     if session.get(PENDING_KEY) == order.token and not order.is_open:
         session.pop(PENDING_KEY, None)
-        if order.is_paid:
+        if order.is_paid or order.is_awaiting_payment:
             clear_cart()
             # The article earned this sale; a later order needs a new visit to count.
             session.pop(SOURCE_ARTICLE_KEY, None)
@@ -77,6 +77,10 @@ def success():
     _forget_pending(order)
     if order.is_paid:
         flash(f"Thank you! Order {order.number} is paid.", "success")
+    elif order.is_awaiting_payment:
+        flash(f"Thank you! Order {order.number} is placed. Your bank takes a few days to send "
+              "the payment; we keep your shoes for you and e-mail you when it arrives.",
+              "success")
     elif order.is_open:
         flash("Thank you! We are waiting for the payment to be confirmed; this page "
               "updates when it is.", "success")

@@ -562,6 +562,41 @@ def release(reference, *, reason="hold_released", actor="system", note=""):
 
 
 @transactional
+def extend_hold(reference, lines, expires_at, *, actor="system", note=""):
+    """Keep `reference`'s units held until `expires_at` (a payment that takes days).
+
+    A line whose hold has already been released is held again if the units are
+    still available. Returns the lines it could not hold, as {variant_id: quantity}.
+    """
+    now = utcnow()
+    short = {}
+    for variant_id, quantity in _lines(lines):
+        _lock(variant_id)
+        kept = db.session.execute(
+            update(_hold).where(_hold.c.reference == reference,
+                                _hold.c.variant_id == variant_id, _hold.c.status == "active")
+            .values(expires_at=expires_at).returning(_hold.c.quantity)).first()
+        if kept:
+            continue
+        _expire_holds(variant_id, now)
+        if _apply(variant_id, "hold", reserved=quantity, actor=actor, reference=reference,
+                  note=note) is None:
+            short[variant_id] = quantity
+            continue
+        # The hold row of this reference exists (one per variant, whatever its status).
+        reopened = db.session.execute(
+            update(_hold).where(_hold.c.reference == reference,
+                                _hold.c.variant_id == variant_id)
+            .values(status="active", quantity=quantity, expires_at=expires_at, closed_at=None)
+            .returning(_hold.c.id)).first()
+        if reopened is None:
+            _execute(_INSERT_HOLD, {"variant_id": variant_id, "reference": reference,
+                                    "quantity": quantity, "status": "active",
+                                    "expires_at": expires_at, "created_at": now})
+    return short
+
+
+@transactional
 def confirm(reference, lines, *, actor="system"):
     """Payment arrived: move held units to committed; lines whose hold is gone take fresh stock.
 

@@ -226,6 +226,28 @@ def queue_order_cancelled(*, to, order_number, order_url, refund=None, currency=
     )
 
 
+def queue_order_refunded(*, to, order_number, order_url, amount, currency, lines=(),
+                         reason="", pending=False, customer_name="", refund_id=None):
+    """Queue the notice of a refund (the lines and amount it covers); once per refund."""
+    return queue(
+        "order_refunded", to,
+        f"Order {order_number}: {'a refund is on its way' if pending else 'refund issued'}",
+        dedupe_key=f"order_refunded:{refund_id}" if refund_id else None,
+        context={"order_number": order_number, "order_url": absolute(order_url),
+                 "amount": amount, "currency": currency, "lines": _lines(lines),
+                 "reason": reason, "pending": pending, "customer_name": customer_name},
+    )
+
+
+def queue_staff_alert(*, to, subject, message, order_number, order_url, dedupe_key=None):
+    """Tell staff at once that an order needs them (a dispute, a refund that failed)."""
+    return queue(
+        "staff_alert", to, subject, dedupe_key=dedupe_key,
+        context={"message": message, "order_number": order_number,
+                 "order_url": absolute(order_url)},
+    )
+
+
 def queue_back_in_stock(*, to, product_title, variant_label, product_url, unsubscribe_url,
                         dedupe_key=None):
     """Queue a back-in-stock notice with a one-link unsubscribe (also as List-Unsubscribe)."""

@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, select
 
 from ..catalogue.models import Product, Variant
 from ..checkout.models import PAID_STATUSES
+from ..checkout.service.reports import not_lost_in_a_dispute
 from ..extensions import db
 from ..inventory.models import StockHold, StockLevel, StockMovement
 from ..models import utcnow
@@ -71,7 +72,8 @@ def daily_sales(days=30, now=None):
     first, since = _start(days, now or utcnow())
     rows = db.session.execute(
         select(order.c.paid_at, order.c.total_cents)
-        .where(order.c.paid_at >= since, order.c.status.in_(PAID_STATUSES))).all()
+        .where(order.c.paid_at >= since, order.c.status.in_(PAID_STATUSES),
+               not_lost_in_a_dispute(order.c.id))).all()
     per_day = {first + timedelta(n): [0, 0] for n in range(days)}
     for paid_at, total in rows:
         day = per_day.get(_day(paid_at))
@@ -90,7 +92,8 @@ def top_products(days=30, now=None, limit=TOP_PRODUCTS):
     return [tuple(r) for r in db.session.execute(
         select(line.c.title, units, func.sum(line.c.line_total_cents))
         .join(order, order.c.id == line.c.order_id)
-        .where(order.c.paid_at >= since, order.c.status.in_(PAID_STATUSES))
+        .where(order.c.paid_at >= since, order.c.status.in_(PAID_STATUSES),
+               not_lost_in_a_dispute(order.c.id))
         .group_by(line.c.title).order_by(units.desc(), line.c.title).limit(limit))]
 
 
@@ -105,6 +108,7 @@ def article_conversion(days=30, now=None):
     orders = dict(db.session.execute(
         select(order.c.source_article_id, func.count())
         .where(order.c.paid_at >= since, order.c.status.in_(PAID_STATUSES),
+               not_lost_in_a_dispute(order.c.id),
                order.c.source_article_id.is_not(None))
         .group_by(order.c.source_article_id)).all())
     ids = set(clicks) | set(orders)

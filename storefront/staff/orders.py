@@ -6,13 +6,14 @@ All order logic is the checkout service's; these views only call it.
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..checkout import service as checkout
-from ..checkout.models import ORDER_STATUSES
+from ..checkout.models import ORDER_STATUSES, REFUND_STATUSES
 from ..exceptions import DomainError
-from ..inputs import page_number
+from ..inputs import page_number, parse_int
+from ..templating import money
 from .auth import add_nav_link, role_required
 from .routes import bp
 
@@ -52,6 +53,31 @@ class RefundForm(FlaskForm):
     """Only the CSRF token: retries the refund the order still owes."""
 
 
+class RefundLinesForm(FlaskForm):
+    """A refund of some units of a paid or shipped order; quantities are `quantity_<line id>`."""
+
+    reason = StringField("Reason", validators=[DataRequired("Say why it is refunded."),
+                                               Length(max=500)],
+                         description="Shown in the order history and the shopper's e-mail.")
+    restock = BooleanField("The refunded units came back: put them back in stock",
+                           description="Only for units that are physically back in the "
+                                       "warehouse.")
+
+
+def _refund_quantities(order, form_data):
+    """{line id: units} from the form; a blank box is 0, anything else unreadable is refused."""
+    quantities, errors = {}, {}
+    for line in order.lines:
+        raw = form_data.get(f"quantity_{line.id}", "").strip()
+        value = parse_int(raw or "0", minimum=0, maximum=line.quantity)
+        if value is None:
+            errors[f"quantity_{line.id}"] = (
+                f"Enter a whole number from 0 to {line.refundable_quantity}.")
+        elif value:
+            quantities[line.id] = value
+    return quantities, errors
+
+
 def _actor():
     return current_user.email
 
@@ -72,7 +98,7 @@ def orders():
     )
 
 
-def _order_page(order_id, status=200, error=None, **forms):
+def _order_page(order_id, status=200, error=None, line_errors=None, **forms):
     order = checkout.get_order(order_id)
     forms = {
         "ship_form": ShipForm(formdata=None),
@@ -80,9 +106,12 @@ def _order_page(order_id, status=200, error=None, **forms):
         "note_form": NoteForm(formdata=None),
         "resolve_form": ResolveForm(formdata=None),
         "refund_form": RefundForm(formdata=None),
+        "refund_lines_form": RefundLinesForm(formdata=None),
     } | forms
     return render_template("staff/order.html", order=order,
                            history=checkout.order_history(order_id), error=error,
+                           line_errors=line_errors or {}, refund_statuses=REFUND_STATUSES,
+                           values=request.form if request.method == "POST" else {},
                            **forms), status
 
 
@@ -100,14 +129,16 @@ def _run(order_id, form_name, form, action, done):
     try:
         result = action()
     except DomainError as refused:
-        if isinstance(refused, checkout.RefundFailed):
+        if isinstance(refused, checkout.RefundFailed) and form_name != "refund_lines_form":
             # The order was cancelled and restocked; only the refund is outstanding.
             flash(refused.message, "error")
             return redirect(url_for("staff.order", order_id=order_id), 303)
-        for field, message in getattr(refused, "errors", {}).items():
+        errors = getattr(refused, "errors", {})
+        for field, message in errors.items():
             if field in form:
                 form[field].errors = [message]
-        return _order_page(order_id, refused.status, refused.message, **{form_name: form})
+        return _order_page(order_id, refused.status, refused.message, line_errors=errors,
+                           **{form_name: form})
     flash(done(result), "success")
     return redirect(url_for("staff.order", order_id=order_id), 303)
 
@@ -159,3 +190,25 @@ def refund(order_id):
     return _run(order_id, "refund_form", form,
                 lambda: checkout.refund_owed(order_id, actor=_actor()),
                 lambda cents: "Refund sent." if cents else "Nothing was owed; no refund sent.")
+
+
+@bp.post("/orders/<int:order_id>/refund-lines")
+@role_required(*ROLES)
+def refund_lines(order_id):
+    form = RefundLinesForm()
+    order = checkout.get_order(order_id)
+    quantities, errors = _refund_quantities(order, request.form)
+    if errors:
+        return _order_page(order_id, 422, "Nothing was refunded: check the quantities.",
+                           line_errors=errors, refund_lines_form=form)
+
+    def done(o):
+        refund = o.refunds[-1]
+        restocked = " Refunded units are back in stock." if form.restock.data else ""
+        return (f"Refunded {money(refund.amount_cents, refund.currency)} on order {o.number} "
+                f"({refund.status}).{restocked}")
+
+    return _run(order_id, "refund_lines_form", form,
+                lambda: checkout.refund_lines(order_id, quantities, reason=form.reason.data,
+                                              restock=bool(form.restock.data), actor=_actor()),
+                done)

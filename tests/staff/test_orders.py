@@ -133,6 +133,7 @@ ORDER_ROUTES = [
     ("POST", "/staff/orders/{oid}/note", {"note": "hi"}),
     ("POST", "/staff/orders/{oid}/resolve", {"note": "done"}),
     ("POST", "/staff/orders/{oid}/refund", {}),
+    ("POST", "/staff/orders/{oid}/refund-lines", {"quantity_{lid}": "1", "reason": "Too big"}),
 ]
 
 
@@ -141,10 +142,12 @@ ORDER_ROUTES = [
 @pytest.mark.parametrize(("method", "path", "data"), ORDER_ROUTES,
                          ids=[f"{m} {p}" for m, p, _ in ORDER_ROUTES])
 def test_order_route_by_role(app, client, make_product, role, method, path, data):
-    order = paid_order(app, make_product(stock=[3]).variants[0], 1)
+    # Two pairs, so refunding one of them is a partial refund (a whole one is a cancel).
+    order = paid_order(app, make_product(stock=[3]).variants[0], 2)
     if role:
         assert login(client, make_staff(role).email).status_code == 302
     path = path.format(oid=order.id)
+    data = data and {key.format(lid=order.lines[0].id): value for key, value in data.items()}
     if method == "GET":
         response = client.get(path)
     else:

@@ -7,7 +7,9 @@
   order, opening its payment page), address validation, closing unpaid orders.
 - `payments`: taking a payment exactly once, the return from the payment page,
   the demo page, the shopper abandoning payment, Stripe's webhook events.
-- `refunds`: refunding what a cancelled order owes, recording gateway refunds.
+- `refunds`: refunding what a cancelled order owes, staff refunds of lines
+  (before or after shipping, with restock), following each refund's status.
+- `disputes`: recording cardholders' disputes, flagging and blocking shipping.
 - `actions`: what staff do to an order (ship, cancel, notes, flags).
 - `reports`: what the articles sold.
 
@@ -17,6 +19,7 @@ is shared by all, reports stands alone).
 """
 
 from .actions import add_order_note, cancel_paid_order, resolve_attention, ship_order
+from .disputes import record_dispute
 from .errors import (
     BadSignature,
     CartNotReady,
@@ -41,9 +44,11 @@ from .orders import (
     order_history,
     queue_order_cancelled_email,
     queue_order_paid_email,
+    queue_order_refunded_email,
     queue_order_shipped_email,
 )
 from .payments import (
+    SUBSCRIBED_EVENTS,
     PaymentResult,
     abandon_checkout,
     confirm_return,
@@ -52,11 +57,12 @@ from .payments import (
     record_payment,
 )
 from .placing import ADDRESS_FIELDS, HOLD_GRACE, clean_address, close_unpaid, start_checkout
-from .refunds import record_gateway_refunds, refund_owed
+from .refunds import RefundPlan, record_gateway_refunds, refund_lines, refund_owed
 from .reports import ARTICLE_SORTS, SALE_STATUSES, ArticleSales, ArticleSalesReport, article_sales
 
 __all__ = [
-    "ADDRESS_FIELDS", "ARTICLE_SORTS", "HOLD_GRACE", "SALE_STATUSES",
+    "ADDRESS_FIELDS", "ARTICLE_SORTS", "HOLD_GRACE", "SALE_STATUSES", "SUBSCRIBED_EVENTS",
+    "RefundPlan", "queue_order_refunded_email", "record_dispute", "refund_lines",
     "ArticleSales", "ArticleSalesReport", "BadSignature", "CartNotReady", "CheckoutError",
     "InvalidDetails", "InvalidOrderState", "InvalidOrderTransition", "OrderNotFound",
     "PaymentPageExpired", "PaymentResult", "PaymentUnavailable", "RefundFailed", "StockShort",

@@ -5,7 +5,7 @@
 from ...database import transactional
 from ...inventory import service as inventory
 from ...models import utcnow
-from .errors import InvalidDetails
+from .errors import InvalidDetails, InvalidOrderState
 from .orders import (
     actor_name,
     get_order,
@@ -22,7 +22,8 @@ from .refunds import refund_owed
 def ship_order(order_id, carrier, tracking_number, *, actor):
     """Mark a paid order shipped: its committed units leave on hand.
 
-    Raises InvalidDetails or InvalidOrderTransition (nothing changed).
+    Raises InvalidDetails, InvalidOrderState (a dispute is open) or
+    InvalidOrderTransition (nothing changed).
     """
     carrier = str(carrier or "").strip()
     tracking_number = str(tracking_number or "").strip()
@@ -34,6 +35,9 @@ def ship_order(order_id, carrier, tracking_number, *, actor):
     if errors:
         raise InvalidDetails("Please correct the highlighted fields.", errors)
     order = lock_order(order_id)
+    if order.has_open_dispute:
+        raise InvalidOrderState(f"Order {order.number} has an open dispute: it cannot ship "
+                                "until the dispute is closed.")
     move(order, "ship", f"Shipped with {carrier}, tracking {tracking_number}.", actor=actor)
     inventory.ship(order.stock_reference, order.stock_lines, actor=actor_name(actor),
                    note=f"{carrier} {tracking_number}")

@@ -10,14 +10,14 @@ instead of deadlocking, and the second one finds the work done.
 import logging
 from datetime import UTC
 
-from sqlalchemy import select
+from sqlalchemy import column, exists, select, table
 
 from ... import signals
 from ...database import transactional
 from ...extensions import db
 from ...links import absolute_url
 from ...mail import service as mail
-from ..models import Order, OrderEvent, WebhookEvent
+from ..models import DISPUTE_CLOSED_STATUSES, Dispute, Order, OrderEvent, WebhookEvent
 from .errors import InvalidOrderTransition, OrderNotFound
 
 log = logging.getLogger(__name__)
@@ -78,9 +78,16 @@ def clock_time(moment):
 
 
 def claim_event(event, order_id):
-    """Record a gateway event as handled; a second delivery fails here on the primary key."""
+    """Record a gateway event as handled; a second delivery fails here on the primary key.
+
+    The order is locked first: the event row's foreign key takes a share lock on the
+    order, and two different events for one order holding that while both wait for
+    the order's update lock would deadlock.
+    """
     if event is None:
         return
+    if order_id is not None:
+        lock_order(order_id)
     db.session.add(WebhookEvent(id=event["id"], gateway=event.get("gateway", "stripe"),
                                 type=event["type"], order_id=order_id,
                                 outcome=event.get("outcome", "")))
@@ -111,8 +118,10 @@ def get_order(order_id):
 
 
 def list_orders(*, status=None, needs_attention=None, limit=50, offset=0):
-    """Orders newest first, optionally only one status or only flagged ones."""
-    query = select(Order).order_by(Order.created_at.desc(), Order.id.desc())
+    """Orders with an open dispute first, then newest first; optionally one status or flag."""
+    disputed = exists().where(Dispute.order_id == Order.id,
+                              Dispute.status.not_in(DISPUTE_CLOSED_STATUSES))
+    query = select(Order).order_by(disputed.desc(), Order.created_at.desc(), Order.id.desc())
     if status:
         query = query.where(Order.status == status)
     if needs_attention is not None:
@@ -148,6 +157,38 @@ def queue_order_cancelled_email(order, refund):
     """Queue the cancellation notice, saying `refund` cents go back, inside the cancelling one."""
     _queue_mail(order, mail.queue_order_cancelled, refund=refund, currency=order.currency,
                 reason=order.cancel_reason)
+
+
+def queue_order_refunded_email(order, refund, lines, reason):
+    """Queue the shopper's refund notice (`lines`: (OrderLine, quantity) pairs refunded)."""
+    _queue_mail(order, mail.queue_order_refunded, amount=refund.amount_cents,
+                currency=refund.currency, reason=reason, pending=refund.status != "succeeded",
+                refund_id=refund.reference,
+                lines=[mail.Line(line.title, quantity, line.unit_price_cents,
+                                 line.unit_price_cents * quantity, detail=line.option_label,
+                                 sku=line.sku) for line, quantity in lines])
+
+
+# Staff accounts by table name: checkout sits below the staff package and never imports it.
+_staff_user = table("staff_user", column("email"), column("role"), column("active"))
+
+
+def alert_admins(order, subject, message, dedupe_key):
+    """E-mail the active admins about `order` at once, inside the caller's transaction."""
+    admins = db.session.scalars(
+        select(_staff_user.c.email).where(_staff_user.c.role == "admin",
+                                          _staff_user.c.active.is_(True))
+        .order_by(_staff_user.c.email)).all()
+    if not admins:
+        log.warning("order %s: no active admin to tell: %s", order.number, subject)
+        return
+    try:
+        mail.queue_staff_alert(to=list(admins), subject=subject, message=message,
+                               order_number=order.number,
+                               order_url=absolute_url("staff.order", order_id=order.id),
+                               dedupe_key=dedupe_key)
+    except mail.MailError as error:
+        log.warning("order %s: no staff alert queued: %s", order.number, error.message)
 
 
 def _mail_lines(order):

@@ -6,6 +6,7 @@ Stripe's webhook events.
 import json
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 import stripe
 from flask import current_app
@@ -18,8 +19,9 @@ from ...inventory import service as inventory
 from ...models import utcnow
 from ...templating import money
 from .. import gateways
-from ..gateways import GatewayError, SessionState
-from ..models import Order, Payment, WebhookEvent
+from ..gateways import GatewayError, GatewayObjectMissing, SessionState
+from ..models import HELD_STATUSES, Order, Payment, WebhookEvent
+from .disputes import record_dispute
 from .errors import (
     BadSignature,
     OrderNotFound,
@@ -54,15 +56,39 @@ WEBHOOK_TOLERANCE_SECONDS = 300
 @dataclass(frozen=True)
 class PaymentResult:
     order_id: int
-    outcome: str  # paid | already_done | not_paid | mismatch | refund_due
+    outcome: str  # paid | awaiting_payment | already_done | not_paid | mismatch | refund_due
 
 
 def _copy_customer(order, state):
+    """Fill in the shopper's e-mail and address the order lacks; True when any was missing."""
+    copied = False
     if state.email and not order.email:
         order.email = state.email
+        copied = True
     if state.shipping and not order.has_shipping_address:
         for key, value in state.shipping.items():
             setattr(order, f"shipping_{key}", value)
+        copied = True
+    return copied
+
+
+def _await_payment(order, state, actor):
+    """The payment page was completed with a bank debit: keep the units held for days."""
+    _copy_customer(order, state)
+    order.payment_reference = state.payment_reference or order.payment_reference
+    days = current_app.config["DELAYED_PAYMENT_HOLD_DAYS"]
+    until = utcnow() + timedelta(days=days)
+    short = inventory.extend_hold(order.stock_reference, order.stock_lines, until,
+                                  actor=actor_name(actor), note="Bank payment on its way.")
+    order.hold_expires_at = until
+    move(order, "await_payment",
+         f"The shopper completed the payment page with a bank payment, which takes a few "
+         f"days to arrive; the items stay held until {until:%d %b %Y}.", actor=actor)
+    if short:
+        flag(order, "A bank payment is on its way, but some items had already been released "
+             "and sold: " + ", ".join(f"variant {v} ({q} unit(s))" for v, q in short.items())
+             + ". If the payment arrives it is refunded automatically when the stock is "
+             "still short.", actor)
 
 
 @transactional
@@ -72,11 +98,10 @@ def _take_payment(order_id, state, actor, event):
     if not order.can_pay:
         return "already_done"
     if not state.paid:
-        if event is not None:
-            record_event(order, "payment_processing",
-                   "The shopper finished the payment page; the payment is still being "
-                   "confirmed by the bank.", actor)
-        return "not_paid"
+        if state.awaiting_payment and order.can("await_payment"):
+            _await_payment(order, state, actor)
+            return "awaiting_payment"
+        return "already_done" if order.is_awaiting_payment else "not_paid"
     reference = state.payment_reference or state.session_id
     if state.amount_total != order.total_cents or state.currency != order.currency:
         if not has_payment(order, "charge", reference):
@@ -95,7 +120,8 @@ def _take_payment(order_id, state, actor, event):
     order.payment_reference = reference
     order.payments.append(Payment(kind="charge", gateway=order.gateway, reference=reference,
                                   amount_cents=state.amount_total, currency=order.currency))
-    late = "" if order.is_open else " after its hold had expired; the stock was still there"
+    held = order.status in HELD_STATUSES and utcnow() <= order.hold_expires_at
+    late = "" if held else " after its hold had expired; the stock was still there"
     try:
         # A savepoint: confirm changes every line or, on OutOfStock, none of them.
         with db.session.begin_nested():
@@ -158,7 +184,7 @@ def abandon_checkout(token, *, actor="shopper"):
                 f"charged; your items are released automatically at "
                 f"{clock_time(order.hold_expires_at)}."
             ) from error
-    if state is not None and state.paid:
+    if state is not None and (state.paid or state.awaiting_payment):
         record_payment(order.id, state, actor="payment gateway")
     else:
         close_unpaid(order.id, "expire", "Checkout cancelled by the shopper before paying.",
@@ -187,6 +213,15 @@ def confirm_return(session_id):
             state = None
         if state is not None and state.session_id == session_id:
             record_payment(order.id, state, actor="shopper return")
+    elif order.is_paid and not (order.email and order.has_shipping_address):
+        # Paid by the webhook, but without the shopper's details: ask the gateway again.
+        try:
+            state = gateways.get(order.gateway).retrieve_session(session_id)
+        except GatewayError:
+            log.warning("could not read the details of session %s on return", session_id)
+            state = None
+        if state is not None and state.session_id == session_id:
+            _repair_customer(order.id, state)
     elif order.refund_owed_cents:
         # A refund that failed earlier is retried (same idempotency key) on each visit.
         try:
@@ -194,6 +229,15 @@ def confirm_return(session_id):
         except RefundFailed:
             log.warning("refund of order %s failed again; still flagged", order.number)
     return get_order(order.id)
+
+
+@transactional
+def _repair_customer(order_id, state):
+    order = lock_order(order_id)
+    if _copy_customer(order, state):
+        record_event(order, "details_completed",
+                     "The shopper's e-mail and address were completed from the payment page.",
+                     "shopper return")
 
 
 def demo_pay(token, data):
@@ -266,11 +310,71 @@ def _record_ignored(event, order_id):
     return "ignored"
 
 
+# Every event type the shop acts on (README lists what each does); all others are
+# answered 2xx and recorded as ignored.
+SESSION_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded",
+                  "checkout.session.async_payment_failed", "checkout.session.expired")
+REFUND_EVENTS = ("charge.refunded", "charge.refund.updated", "refund.created",
+                 "refund.updated", "refund.failed")
+DISPUTE_EVENTS = ("charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed",
+                  "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated")
+SUBSCRIBED_EVENTS = SESSION_EVENTS + REFUND_EVENTS + DISPUTE_EVENTS
+
+
+def _order_paid_by(reference):
+    if not reference:
+        return None
+    return db.session.scalars(select(Order).where(Order.payment_reference == reference)).first()
+
+
+def _session_event(kind, obj, record):
+    order = _order_for_session(gateways.session_state(obj))
+    if order is None:
+        return _record_ignored(record, None)
+    # The payload's shape depends on the endpoint's API version: act on the session
+    # as Stripe reports it now, in the version the shop pins.
+    state = gateways.get("stripe").retrieve_session(order.gateway_session_id or obj["id"])
+    if state.paid or kind == "checkout.session.completed":
+        return record_payment(order.id, state, actor="stripe", event=record).outcome
+    if kind == "checkout.session.async_payment_failed":
+        return close_unpaid(order.id, "fail", "The bank did not complete the payment.",
+                            "stripe", event=record)
+    if kind == "checkout.session.expired" and state.status == "expired":
+        return close_unpaid(order.id, "expire", "The payment page expired before it was paid.",
+                            "stripe", release_reason="hold_expired", event=record)
+    return record_payment(order.id, state, actor="stripe", event=record).outcome
+
+
+def _refund_event(kind, obj, record):
+    gateway = gateways.get("stripe")
+    what = "charge" if kind == "charge.refunded" else "refund"
+    reference = gateway.payment_reference_of(what, obj["id"])
+    order = _order_paid_by(reference)
+    if order is None:
+        return _record_ignored(record, None)
+    return record_gateway_refunds(order.id, gateway.list_refunds(reference), "stripe", record)
+
+
+def _dispute_event(kind, obj, record):
+    gateway = gateways.get("stripe")
+    dispute = gateway.retrieve_dispute(obj["id"])
+    reference = dispute.payment_reference
+    if reference is None and dispute.charge:
+        reference = gateway.payment_reference_of("charge", dispute.charge)
+    order = _order_paid_by(reference)
+    if order is None:
+        return _record_ignored(record, None)
+    return record_dispute(order.id, dispute, "stripe", record)
+
+
 def handle_stripe_webhook(payload, signature):
     """Verify and apply one Stripe event; a redelivered event changes nothing.
 
-    Returns what happened (paid, already_done, duplicate, ignored, ...).
-    Raises BadSignature (nothing changed) or WebhooksNotConfigured.
+    The object an event names is read back from Stripe (so the order follows
+    what Stripe says now, whatever order events arrive in). Returns what
+    happened (paid, already_done, duplicate, ignored, ...). Raises BadSignature
+    (nothing changed), WebhooksNotConfigured, or GatewayError when Stripe cannot
+    be asked (nothing changed; Stripe delivers the event again).
     """
     event = _verified_event(payload, signature)
     if _event_seen(event["id"]):
@@ -279,30 +383,16 @@ def handle_stripe_webhook(payload, signature):
     obj = event["data"]["object"]
     record = {"id": event["id"], "type": kind, "gateway": "stripe"}
     try:
-        if kind.startswith("checkout.session."):
-            state = gateways.session_state(obj)
-            order = _order_for_session(state)
-            if order is None:
-                return _record_ignored(record, None)
-            if kind in ("checkout.session.completed",
-                        "checkout.session.async_payment_succeeded"):
-                return record_payment(order.id, state, actor="stripe", event=record).outcome
-            if kind == "checkout.session.async_payment_failed":
-                return close_unpaid(order.id, "fail",
-                                     "The bank declined the payment.", "stripe", event=record)
-            if kind == "checkout.session.expired":
-                return close_unpaid(order.id, "expire",
-                                     "The payment page expired before it was paid.", "stripe",
-                                     release_reason="hold_expired", event=record)
-            return _record_ignored(record, order.id)
-        if kind == "charge.refunded":
-            reference = obj.get("payment_intent")
-            order = reference and db.session.scalars(
-                select(Order).where(Order.payment_reference == reference)).first()
-            if order is None:
-                return _record_ignored(record, None)
-            refunds = gateways.get("stripe").list_refunds(reference)
-            return record_gateway_refunds(order.id, refunds, "stripe", record)
+        if kind in SESSION_EVENTS:
+            return _session_event(kind, obj, record)
+        try:
+            if kind in REFUND_EVENTS:
+                return _refund_event(kind, obj, record)
+            if kind in DISPUTE_EVENTS:
+                return _dispute_event(kind, obj, record)
+        except GatewayObjectMissing:
+            # Not this account's object (or long gone): nothing of ours to change.
+            return _record_ignored(record, None)
         return _record_ignored(record, None)
     except IntegrityError:
         # The same event, delivered twice at once: the other delivery committed it.

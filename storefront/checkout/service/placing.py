@@ -23,7 +23,16 @@ from .. import gateways
 from ..gateways import GatewayError
 from ..models import Order, OrderLine
 from .errors import CartNotReady, InvalidDetails, PaymentUnavailable, StockShort
-from .orders import actor_name, claim_event, clock_time, get_order, lock_order, move, record_event
+from .orders import (
+    actor_name,
+    claim_event,
+    clock_time,
+    get_order,
+    lock_order,
+    move,
+    queue_order_cancelled_email,
+    record_event,
+)
 
 # A payment finished in the last seconds of its session may be reported a little
 # later; the hold outlives the payment page by this much so it still finds its units.
@@ -169,19 +178,25 @@ def close_unpaid(order_id, closing, reason, actor, *, release_reason="hold_relea
                   event=None):
     """Close an open order by `closing` ("expire" or "fail"), releasing its hold.
 
-    Returns the new status, or "already_done" when the order is no longer open.
+    A shopper who had completed the payment page (a bank payment on its way) is
+    e-mailed why. Returns the new status, or "already_done" when the order is no
+    longer open.
     """
     claim_event(event, order_id)
     order = lock_order(order_id)
     if not order.can(closing):
         return "already_done"
+    tell_shopper = order.is_awaiting_payment
     released = inventory.release(order.stock_reference, reason=release_reason,
                                  actor=actor_name(actor), note=reason)
     order.cancel_reason = reason
     order.cancelled_at = utcnow()
     units = sum(released.values())
-    return move(order, closing, f"{reason} {units} held unit(s) released." if units else reason,
-                actor=actor)
+    status = move(order, closing, f"{reason} {units} held unit(s) released." if units else reason,
+                  actor=actor)
+    if tell_shopper:
+        queue_order_cancelled_email(order, refund=None)
+    return status
 
 
 def clean_address(data):

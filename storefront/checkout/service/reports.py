@@ -3,16 +3,25 @@
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from ...articles.models import Article, ArticleClick
 from ...extensions import db
 from ...models import utcnow
-from ..models import PAID_STATUSES, Order
+from ..models import PAID_STATUSES, Dispute, Order
 
 # Statuses in which an order's money stays with the shop. A cancelled order is
 # refunded (or flagged until it is), so it no longer counts, even if it was paid once.
 SALE_STATUSES = PAID_STATUSES
+
+
+def not_lost_in_a_dispute(order_id):
+    """A condition: the order's money was not taken back by a dispute the shop lost.
+
+    A lost dispute gives the payment back to the cardholder, so reports count the
+    order as refunded, not as a sale.
+    """
+    return ~exists().where(Dispute.order_id == order_id, Dispute.status == "lost")
 
 
 ARTICLE_SORTS = {"newest": "Newest first", "revenue": "Most revenue first",
@@ -50,8 +59,9 @@ class ArticleSalesReport:
 def article_sales(sort="newest", now=None):
     """Every article with its product clicks, paid orders and revenue, in one query.
 
-    An order counts when it is paid or shipped, in the shop's currency, and came
-    from the article. `sort` is one of ARTICLE_SORTS; anything else means newest.
+    An order counts when it is paid or shipped (and not lost in a dispute), in
+    the shop's currency, and came from the article. `sort` is one of ARTICLE_SORTS;
+    anything else means newest.
     """
     sort = sort if sort in ARTICLE_SORTS else "newest"
     now = now or utcnow()
@@ -61,7 +71,8 @@ def article_sales(sort="newest", now=None):
     sales = (select(Order.source_article_id.label("article_id"),
                     func.count().label("n"), func.sum(Order.total_cents).label("cents"))
              .where(Order.source_article_id.is_not(None),
-                    Order.status.in_(SALE_STATUSES), Order.currency == currency)
+                    Order.status.in_(SALE_STATUSES), Order.currency == currency,
+                    not_lost_in_a_dispute(Order.id))
              .group_by(Order.source_article_id).subquery())
     n_clicks = func.coalesce(clicks.c.n, 0)
     n_orders = func.coalesce(sales.c.n, 0)
