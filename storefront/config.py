@@ -57,6 +57,12 @@ class Config:
     SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "USD")
     CART_LINE_CAP = _int("CART_LINE_CAP", 10)
     HOLD_MINUTES = _int("HOLD_MINUTES", 30)
+    # Returns: how long after shipping a shopper may ask, how long an exchange's
+    # replacement stays held, and where parcels go (shown in the return e-mail).
+    RETURN_WINDOW_DAYS = _int("RETURN_WINDOW_DAYS", 60)
+    EXCHANGE_HOLD_DAYS = _int("EXCHANGE_HOLD_DAYS", 30)
+    RETURN_ADDRESS = os.environ.get(
+        "RETURN_ADDRESS", "Returns desk\n400 Dock Road, Unit 3\nPortland, OR 97217\nUnited States")
     PRODUCTS_PER_PAGE = 24
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None
