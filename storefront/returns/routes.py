@@ -2,7 +2,9 @@
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
+from ..checkout import gateways
 from ..errors import wants_json
+from ..links import absolute_url
 from . import service
 from .models import REASONS, RESOLUTIONS
 
@@ -70,4 +72,45 @@ def cancel(token, number):
     flash(f"Return {shop_return.number} is cancelled."
           + (" The replacement we held went back on sale." if shop_return.hold_status ==
              "released" else ""), "success")
+    return _order_page(token)
+
+
+def _difference_urls(shop_return):
+    token, number = shop_return.order.token, shop_return.number
+    # Stripe fills in {CHECKOUT_SESSION_ID} itself; url_for would escape the braces.
+    return gateways.CheckoutUrls(
+        success=absolute_url("returns.difference_paid", token=token, number=number)
+        + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel=absolute_url("checkout.order_page", token=token),
+        demo=url_for("returns.difference_demo", token=token, number=number))
+
+
+@bp.post("/orders/<token>/returns/<number>/difference")
+def pay_difference(token, number):
+    return redirect(service.start_difference_payment(token, number, _difference_urls), 303)
+
+
+@bp.get("/orders/<token>/returns/<number>/difference/paid")
+def difference_paid(token, number):
+    shop_return = service.confirm_difference(token, number, request.args.get("session_id"))
+    if shop_return.difference_status == "paid":
+        flash(f"Thank you: the difference for return {shop_return.number} is paid. Your "
+              "replacement ships once your parcel reaches us.", "success")
+    else:
+        flash("We are waiting for the payment to be confirmed; this page shows it once "
+              "it is.", "success")
+    return _order_page(token)
+
+
+@bp.get("/orders/<token>/returns/<number>/difference/demo")
+def difference_demo(token, number):
+    shop_return = service.shopper_return(token, number)
+    return render_template("returns/demo_pay.html", r=shop_return, order=shop_return.order)
+
+
+@bp.post("/orders/<token>/returns/<number>/difference/demo")
+def difference_demo_pay(token, number):
+    shop_return = service.demo_pay_difference(token, number)
+    flash(f"Demo payment accepted: the difference for return {shop_return.number} is paid.",
+          "success")
     return _order_page(token)

@@ -447,7 +447,7 @@ def request_return(token, data, *, actor="shopper"):
     return _create(token, data, actor)
 
 
-def _shopper_return(token, number):
+def shopper_return(token, number):
     order = order_for_shopper(token)
     shop_return = db.session.scalars(
         select(ShopReturn).where(ShopReturn.order_id == order.id,
@@ -463,7 +463,7 @@ def cancel_return(token, number, *, actor="shopper"):
 
     Raises OrderNotFound, ReturnNotFound, InvalidReturnState (nothing changed).
     """
-    shop_return = _shopper_return(token, number)
+    shop_return = shopper_return(token, number)
     order = lock_order(shop_return.order_id)
     shop_return = _lock(shop_return.id)
     if not shop_return.can("cancel"):
@@ -787,3 +787,125 @@ def report():
     result = [ReportRow(title, {r: counts[r] for r in REASONS if r in counts},
                         sum(counts.values())) for title, counts in products.items()]
     return sorted(result, key=lambda row: (-row.total, row.product))
+
+
+# -- the difference of a dearer replacement ---------------------------------------------
+
+@dataclass(frozen=True)
+class _DifferenceLine:
+    title: str
+    option_label: str
+    sku: str
+    unit_price_cents: int
+    quantity: int = 1
+
+
+@dataclass(frozen=True)
+class _DifferenceCharge:
+    """What a gateway needs to open a payment page for a return's price difference."""
+
+    number: str
+    currency: str
+    email: str | None
+    lines: list
+
+
+def _due_return(token, number):
+    shop_return = shopper_return(token, number)
+    if shop_return.difference_status != "due" or not shop_return.is_open:
+        raise InvalidReturnState(f"Return {shop_return.number} has nothing left to pay.")
+    return shop_return
+
+
+def start_difference_payment(token, number, urls_for):
+    """Open a payment page for a dearer replacement's difference; returns its address.
+
+    `urls_for(shop_return)` gives the gateway's success, cancel and demo addresses.
+    Raises OrderNotFound, ReturnNotFound, InvalidReturnState, PaymentUnavailable.
+    """
+    shop_return = _due_return(token, number)
+    order = shop_return.order
+    gateway = gateways.get(order.gateway)
+    charge = _DifferenceCharge(
+        shop_return.number, order.currency, order.email,
+        [_DifferenceLine(f"Price difference for return {shop_return.number}",
+                         "; ".join(line.replacement_label for line in shop_return.lines),
+                         shop_return.number, shop_return.difference_cents)])
+    now = utcnow()
+    try:
+        session = gateway.create_session(charge, urls_for(shop_return),
+                                         gateway.session_expiry(now + timedelta(minutes=30),
+                                                                now))
+    except GatewayError as error:
+        raise PaymentUnavailable("We could not open the payment page just now; nothing was "
+                                 "charged. Please try again in a few minutes.") from error
+    _remember_session(shop_return.id, session.id)
+    return session.url
+
+
+@transactional
+def _remember_session(return_id, session_id):
+    shop_return = _lock(return_id)
+    shop_return.difference_session_id = session_id
+
+
+class PaymentUnavailable(ReturnError):
+    status = 503
+    code = "payment_unavailable"
+
+
+@transactional
+def _record_difference(return_id, reference, amount, currency, actor):
+    shop_return = get_return(return_id)
+    order = lock_order(shop_return.order_id)
+    shop_return = _lock(return_id)
+    if has_payment(order, "charge", reference):
+        return shop_return
+    order.payments.append(Payment(kind="charge", gateway=order.gateway, reference=reference,
+                                  amount_cents=amount, currency=currency,
+                                  note=f"Price difference, return {shop_return.number}"))
+    if shop_return.difference_status != "due":
+        flag_order(order.id, f"A second payment of {money(amount, currency)} arrived for the "
+                   f"price difference of return {shop_return.number}; refund it.", actor)
+        return shop_return
+    if amount != shop_return.difference_cents or currency != order.currency:
+        flag_order(order.id, f"{money(amount, currency)} was paid for the difference of return "
+                   f"{shop_return.number}, which is "
+                   f"{money(shop_return.difference_cents, order.currency)}; check it.", actor)
+        return shop_return
+    shop_return.difference_status = "paid"
+    record_event(order, "return_difference_paid",
+                 f"Price difference of {money(amount, currency)} for return "
+                 f"{shop_return.number} paid.", actor)
+    return shop_return
+
+
+def confirm_difference(token, number, session_id):
+    """The shopper is back from paying the difference: record it if the gateway says paid.
+
+    Returns the return. Raises OrderNotFound, ReturnNotFound.
+    """
+    shop_return = shopper_return(token, number)
+    if shop_return.difference_status != "due" or not session_id:
+        return shop_return
+    order = shop_return.order
+    try:
+        state = gateways.get(order.gateway).retrieve_session(str(session_id)[:255])
+    except GatewayError:
+        log.warning("could not check the difference payment of %s", shop_return.number)
+        return shop_return
+    if state is None or not state.paid or state.order_number != shop_return.number:
+        return shop_return
+    return _record_difference(shop_return.id, state.payment_reference or state.session_id,
+                              state.amount_total or 0, state.currency or order.currency,
+                              "shopper return")
+
+
+def demo_pay_difference(token, number):
+    """The demo payment page's Pay button for a return's difference (no money moves)."""
+    shop_return = _due_return(token, number)
+    if shop_return.order.gateway != "demo":
+        raise ReturnNotFound()
+    return _record_difference(shop_return.id, f"demo_pi_{shop_return.number}",
+                              shop_return.difference_cents, shop_return.order.currency,
+                              "demo gateway")
