@@ -46,6 +46,7 @@ SYSTEM_REASONS = {
     "exchange_released": "Exchange hold released",
     "exchange_expired": "Exchange hold expired",
     "exchange_committed": "Exchange replacement set aside to ship",
+    "exchange_cancelled": "Exchange called off, replacement back on sale",
 }
 # The ledger reason of a hold, and of its expiry, per kind of hold.
 _HOLD_REASONS = {"checkout": ("hold", "hold_expired"),
@@ -620,10 +621,15 @@ def ship(reference, lines, *, actor="system", note=""):
 
 
 @transactional
-def cancel_committed(reference, lines, *, actor="system", note=""):
-    """A paid, unshipped order is cancelled: its committed units become available again."""
+def cancel_committed(reference, lines, *, actor="system", note="", reason="order_cancelled"):
+    """A paid, unshipped order is cancelled: its committed units become available again.
+
+    `reason` is "order_cancelled", or "exchange_cancelled" for a return's replacement.
+    """
+    if reason not in ("order_cancelled", "exchange_cancelled"):
+        raise InvalidQuantity(f"Committed units cannot be given back for {reason!r}.")
     for variant_id, quantity in _lines(lines):
-        if _apply(variant_id, "order_cancelled", committed=-quantity, actor=actor,
+        if _apply(variant_id, reason, committed=-quantity, actor=actor,
                   reference=reference, note=note) is None:
             raise InvalidQuantity(
                 f"Variant {variant_id} has fewer than {quantity} committed units to restock."

@@ -750,6 +750,35 @@ def ship_exchange(return_id, carrier, tracking_number, *, actor):
 
 
 @transactional
+def close_return(return_id, note, *, actor):
+    """Staff close a received return with nothing more to do (no refund, no replacement),
+    saying why; a replacement set aside goes back on sale. Raises InvalidReturn,
+    InvalidReturnState (nothing changed)."""
+    note = str(note or "").strip()
+    if not note or len(note) > MAX_NOTE:
+        raise InvalidReturn("Say why the return is closed.",
+                            {"note": f"A note is required (at most {MAX_NOTE} characters)."})
+    shop_return = get_return(return_id)
+    order = lock_order(shop_return.order_id)
+    shop_return = _lock(return_id)
+    if not shop_return.can("close"):
+        raise InvalidReturnState(f"Return {shop_return.number} is "
+                                 f"{shop_return.status_label.lower()}: only a received "
+                                 "return can be closed.")
+    message = f"Return {shop_return.number} closed: {note}"
+    if shop_return.hold_status == "committed":
+        inventory.cancel_committed(shop_return.stock_reference, shop_return.replacement_lines,
+                                   actor=actor_name(actor), note=note,
+                                   reason="exchange_cancelled")
+        shop_return.hold_status = "released"
+        message += " The replacement set aside went back on sale."
+    shop_return.status = "closed"
+    shop_return.resolved_at = utcnow()
+    record_event(order, "return_closed", message, actor)
+    return shop_return
+
+
+@transactional
 def waive_difference(return_id, *, actor):
     """Staff let the shopper off the price difference of a dearer replacement."""
     shop_return = get_return(return_id)

@@ -7,7 +7,7 @@ All return logic is the returns service's; these views only call it.
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..exceptions import DomainError
@@ -29,6 +29,12 @@ class ShipExchangeForm(FlaskForm):
     tracking_number = StringField("Tracking number",
                                   validators=[DataRequired("Enter the tracking number."),
                                               Length(max=120)])
+
+
+class CloseForm(FlaskForm):
+    note = TextAreaField("Why close it", validators=[DataRequired("Say why."), Length(max=1000)],
+                         description="For example: arrived worn, no refund agreed with the "
+                                     "shopper. Shown in the order history.")
 
 
 class ActionForm(FlaskForm):
@@ -53,7 +59,8 @@ def returns_list():
 
 def _return_page(return_id, status=200, error=None, errors=None, **forms):
     shop_return = returns.get_return(return_id)
-    forms = {"ship_form": ShipExchangeForm(formdata=None), "action_form": ActionForm()} | forms
+    forms = {"ship_form": ShipExchangeForm(formdata=None), "action_form": ActionForm(),
+             "close_form": CloseForm(formdata=None)} | forms
     return render_template("staff/return.html", r=shop_return, order=shop_return.order,
                            conditions=CONDITIONS, refund_due=returns.refund_due(shop_return),
                            error=error, errors=errors or {}, values=request.form, **forms), status
@@ -127,6 +134,16 @@ def ship_exchange(return_id):
                 lambda r: f"Replacement for return {r.number} shipped with {r.carrier}, "
                           f"tracking {r.tracking_number}; the shopper was e-mailed.",
                 form_name="ship_form")
+
+
+@bp.post("/returns/<int:return_id>/close")
+@role_required(*ROLES)
+def close_return(return_id):
+    form = CloseForm()
+    return _run(return_id, form,
+                lambda: returns.close_return(return_id, form.note.data, actor=_actor()),
+                lambda r: f"Return {r.number} closed with nothing more to do.",
+                form_name="close_form")
 
 
 @bp.post("/returns/<int:return_id>/waive")

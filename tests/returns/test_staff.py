@@ -2,12 +2,15 @@
 
 from sqlalchemy import select
 
+from storefront.checkout import service as checkout
 from storefront.checkout.models import Order, OrderEvent
 from storefront.extensions import db
 from storefront.inventory import service as inventory
 from storefront.inventory.models import StockMovement
 from storefront.returns.models import ShopReturn
+from tests.checkout.conftest import pick
 from tests.returns.helpers import ask, mails, shipped_order, text
+from tests.staff.test_orders import ADDRESS
 
 
 def _return():
@@ -185,3 +188,47 @@ def test_the_report_counts_returns_per_product_and_reason(app, client, make_prod
     assert page.index("Runs Small") < page.index("Fits Fine")
     assert "<svg" in page and "Runs Small, too small: 2" in page
     assert "Fits Fine, faulty: 1" in page
+
+
+def test_closing_a_received_exchange_puts_the_replacement_back(app, client, make_product,
+                                                              login_as):
+    product = make_product(stock=[3, 1], sizes=["8", "9"])
+    bought, wanted = product.variants
+    order = shipped_order(app, bought)
+    ask(client, order, {order.lines[0]: (1, wanted)})
+    shop_return = _return()
+    login_as("warehouse")
+    _receive(client, shop_return, ["damaged"])
+    detail = f"/staff/returns/{shop_return.id}"
+    empty = client.submit(detail, f"{detail}/close", {"note": ""})
+    assert empty.status_code == 422 and inventory.get_levels(wanted.id).committed == 1
+    response = client.submit(detail, f"{detail}/close",
+                             {"note": "Worn for months; agreed with the shopper by phone."})
+    assert response.status_code == 303
+    assert inventory.get_levels(wanted.id).available == 1
+    assert inventory.history(wanted.id)[0].reason == "exchange_cancelled"
+    assert _return().status == "closed"
+    assert any("closed: Worn for months" in m for m in _history(order))
+    assert inventory.reconcile() == []
+
+
+def test_a_mismatched_pair_comes_back_to_both_shoes(app, client, make_product, login_as):
+    product = make_product(stock=[3, 3], sizes=["8", "9"])
+    product.allows_mismatched = True
+    db.session.commit()
+    left, right = product.variants
+    response = client.submit(pick(left).page, "/cart/add", {"variant_id": left.id,
+                                                         "right_variant_id": right.id,
+                                                         "quantity": 1})
+    assert response.status_code == 303, text(response)
+    demo = client.submit("/cart", "/checkout", {}).headers["Location"]
+    client.submit(demo, f"{demo}/pay", ADDRESS)
+    order = db.session.scalars(select(Order).order_by(Order.id.desc())).first()
+    checkout.ship_order(order.id, "USPS", "1", actor="packer@staff.test")
+    before = (inventory.get_levels(left.id).on_hand, inventory.get_levels(right.id).on_hand)
+    ask(client, order, {order.lines[0]: (1, None)}, resolution="refund", reason="brace")
+    login_as("warehouse")
+    _receive(client, _return(), ["restock"])
+    after = (inventory.get_levels(left.id).on_hand, inventory.get_levels(right.id).on_hand)
+    assert after == (before[0] + 1, before[1] + 1)
+    assert inventory.reconcile() == []
