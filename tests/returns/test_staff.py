@@ -117,6 +117,10 @@ def test_an_exchange_ships_the_held_replacement(app, client, make_product, login
     levels = inventory.get_levels(wanted.id)
     assert (levels.on_hand, levels.committed) == (0, 0)
     assert _return().status == "exchanged"
+    ledger = text(client.get(f"/staff/inventory/{wanted.id}"))
+    for words in ("Held for an exchange", "Exchange replacement set aside to ship", "Shipped",
+                  f"return:{shop_return.number}"):
+        assert words in ledger
     mail = mails("exchange_shipped")[-1]
     assert "1Z42" in mail.text_body and "Size 9" in mail.text_body
     page = text(client.get(f"/orders/{order.token}"))
