@@ -853,10 +853,17 @@ def start_difference_payment(token, number, urls_for):
     Raises OrderNotFound, ReturnNotFound, InvalidReturnState, PaymentUnavailable.
     """
     shop_return = _due_return(token, number)
+    if shop_return.difference_session_id:
+        # Paid on an earlier page the shopper did not come back from: take that payment.
+        confirm_difference(token, number, shop_return.difference_session_id)
+        if shop_return.difference_status != "due":
+            return absolute_url("checkout.order_page", token=token)
     order = shop_return.order
     gateway = gateways.get(order.gateway)
+    # Each page opened is its own payment request (the gateway's idempotency key comes
+    # from this name); the payment is matched to the return by the part before the dot.
     charge = _DifferenceCharge(
-        shop_return.number, order.currency, order.email,
+        f"{shop_return.number}.{secrets.token_hex(3)}", order.currency, order.email,
         [_DifferenceLine(f"Price difference for return {shop_return.number}",
                          "; ".join(line.replacement_label for line in shop_return.lines),
                          shop_return.number, shop_return.difference_cents)])
@@ -923,7 +930,8 @@ def confirm_difference(token, number, session_id):
     except GatewayError:
         log.warning("could not check the difference payment of %s", shop_return.number)
         return shop_return
-    if state is None or not state.paid or state.order_number != shop_return.number:
+    if (state is None or not state.paid
+            or (state.order_number or "").split(".")[0] != shop_return.number):
         return shop_return
     return _record_difference(shop_return.id, state.payment_reference or state.session_id,
                               state.amount_total or 0, state.currency or order.currency,

@@ -76,6 +76,10 @@ def test_the_difference_through_stripe_checkout(app, client, fake_stripe, make_p
     response = client.submit(page, f"{page}/returns/{shop_return.number}/difference", {})
     session_id = re.search(r"/c/pay/(cs_test_[0-9a-f]+)$", response.headers["Location"]).group(1)
     assert fake_stripe.session(session_id)["amount_total"] == 2500
+    # Opening the page again (another tab, a retry) is a new page, not an error.
+    again = client.submit(page, f"{page}/returns/{shop_return.number}/difference", {})
+    assert "/c/pay/" in again.headers["Location"]
+    session_id = re.search(r"/c/pay/(cs_test_[0-9a-f]+)$", again.headers["Location"]).group(1)
     # Back before paying: nothing recorded.
     client.get(f"{page}/returns/{shop_return.number}/difference/paid?session_id={session_id}")
     db.session.expire_all()
@@ -87,6 +91,8 @@ def test_the_difference_through_stripe_checkout(app, client, fake_stripe, make_p
     db.session.expire_all()
     assert _return().difference_status == "paid"
     assert db.session.get(Order, order.id).charged_cents == 11500
+    # Nothing is left to pay: the button is gone and a replayed form is refused.
+    assert "Pay the difference" not in text(client.get(page))
 
 
 def test_a_refund_through_stripe_is_made_once_and_never_above_what_was_paid(
@@ -135,3 +141,20 @@ def test_a_return_refund_stops_at_what_is_left_of_the_payment(app, client, make_
     db.session.expire_all()
     order = db.session.get(Order, order.id)
     assert order.refunded_cents == order.charged_cents == 8000
+
+
+def test_a_difference_paid_on_a_page_left_early_is_found_on_the_next_click(
+        app, client, fake_stripe, make_product):
+    bought, wanted = _dearer(make_product)
+    order = _stripe_order(client, fake_stripe, bought)
+    ask(client, order, {order.lines[0]: (1, wanted)})
+    shop_return = _return()
+    page = f"/orders/{order.token}"
+    first = client.submit(page, f"{page}/returns/{shop_return.number}/difference", {})
+    fake_stripe.complete(re.search(r"(cs_test_[0-9a-f]+)$", first.headers["Location"]).group(1))
+    # The shopper closed the tab after paying, and presses Pay again later.
+    again = client.submit(page, f"{page}/returns/{shop_return.number}/difference", {})
+    assert again.headers["Location"].endswith(page)
+    db.session.expire_all()
+    assert _return().difference_status == "paid"
+    assert db.session.get(Order, order.id).charged_cents == 11500

@@ -189,3 +189,27 @@ def test_a_mismatched_pair_where_the_shoe_allows_it(app, client, make_product):
     assert db.session.scalars(select(StockMovement.reason).where(
         StockMovement.variant_id == right.id).order_by(StockMovement.id.desc())).first() \
         == "exchange_hold"
+
+
+def test_json_clients_get_the_field_errors_and_the_new_return(app, client, make_product):
+    product = make_product(stock=[3, 2], sizes=["8", "9"])
+    bought, wanted = product.variants
+    order = shipped_order(app, bought)
+    line = order.lines[0]
+    token = client.csrf_token(form_page(order))
+    base = {"csrf_token": token, "form_key": form_key(client, order), "reason": "too_big",
+            f"quantity-{line.id}": "1", f"variant-{line.id}": str(wanted.id)}
+    headers = {"Accept": "application/json"}
+    refused = client.post(f"/orders/{order.token}/returns", data=base | {"resolution": "swap"},
+                          headers=headers)
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"] == {"resolution": "Choose a refund or an exchange."}
+    created = client.post(f"/orders/{order.token}/returns",
+                          data=base | {"resolution": "exchange"}, headers=headers)
+    assert created.status_code == 201
+    assert created.get_json() == {"number": f"R-{order.number}-1", "status": "requested",
+                                  "hold": "held"}
+    replay = client.post(f"/orders/{order.token}/returns", data=base | {"resolution": "exchange"},
+                         headers=headers)
+    assert replay.status_code == 409 and replay.get_json()["error"] == "return_already_requested"
+    assert available(wanted) == 1
