@@ -79,11 +79,13 @@ def import_models():
     from .inventory import models as _inventory  # noqa: F401
     from .mail import models as _mail  # noqa: F401
     from .notices import models as _notices  # noqa: F401
+    from .returns import models as _returns  # noqa: F401
     from .staff import models as _staff  # noqa: F401
 
 
 def register_extensions(app):
     from .notices import service as notices
+    from .returns import service as returns
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
@@ -91,6 +93,7 @@ def register_extensions(app):
     csrf.init_app(app)
     pagecache.init_app(app)
     notices.init_app(app)
+    returns.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
 
@@ -104,6 +107,7 @@ def register_blueprints(app):
     from .health import bp as health_bp
     from .media.routes import bp as media_bp
     from .notices.routes import bp as notices_bp
+    from .returns.routes import bp as returns_bp
     from .staff import auth as staff_auth
     from .staff.routes import bp as staff_bp
 
@@ -114,6 +118,7 @@ def register_blueprints(app):
     app.register_blueprint(cart_bp)
     app.register_blueprint(checkout_bp)
     app.register_blueprint(notices_bp)
+    app.register_blueprint(returns_bp)
     staff_auth.init_app(app)
     app.register_blueprint(staff_bp)
     app.register_blueprint(api_bp)

@@ -63,6 +63,12 @@ class Config:
     # A bank debit (ACH, SEPA, Bacs) takes days to settle; its order's units stay held
     # this long after the shopper completes the payment page.
     DELAYED_PAYMENT_HOLD_DAYS = _int("DELAYED_PAYMENT_HOLD_DAYS", 7)
+    # Returns: how long after shipping a shopper may ask, how long an exchange's
+    # replacement stays held, and where parcels go (shown in the return e-mail).
+    RETURN_WINDOW_DAYS = _int("RETURN_WINDOW_DAYS", 60)
+    EXCHANGE_HOLD_DAYS = _int("EXCHANGE_HOLD_DAYS", 30)
+    RETURN_ADDRESS = os.environ.get(
+        "RETURN_ADDRESS", "Returns desk\n400 Dock Road, Unit 3\nPortland, OR 97217\nUnited States")
     PRODUCTS_PER_PAGE = 24
     # Uploaded photos and their sizes; `/media/` serves them (a CDN may sit in front).
     MEDIA_ROOT = os.environ.get("MEDIA_ROOT") or str(ROOT / "instance" / "media")

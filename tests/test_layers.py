@@ -12,8 +12,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "storefront"
 # notices and shopify stand beside cart and articles (they use the catalogue and
 # inventory, and staff uses them); templating helps checkout render the catalogue.
 RANK = {
-    "api": 7,
-    "staff": 6,
+    "api": 8,
+    "staff": 7,
+    "returns": 6,
     "checkout": 5,
     "cart": 4, "articles": 4, "notices": 4, "shopify": 4, "templating": 4,
     "catalogue": 3,

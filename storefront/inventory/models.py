@@ -46,11 +46,18 @@ class StockLevel(db.Model):
         return self.on_hand - self.reserved - self.committed
 
 
+# What a hold is for. Checkout holds last minutes; exchange holds keep a replacement
+# for a shopper's return (the return as reference) for days.
+HOLD_KINDS = ("checkout", "exchange")
+
+
 class StockHold(db.Model):
-    """Units reserved for one open checkout (`reference`), until paid, released or expired."""
+    """Units reserved for one reference (an open checkout, a return's exchange), until
+    taken, released or expired."""
 
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("kind IN ('checkout', 'exchange')", name="kind_known"),
         UniqueConstraint("reference", "variant_id"),
         Index("ix_stock_hold_variant_active", "variant_id", "status", "expires_at"),
     )
@@ -60,6 +67,7 @@ class StockHold(db.Model):
     reference: Mapped[str] = mapped_column(String(80))
     quantity: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(12), default="active")
+    kind: Mapped[str] = mapped_column(String(12), default="checkout", server_default="checkout")
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at = created_at_column()
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -17,8 +17,8 @@ from ..database import transactional
 from ..exceptions import DomainError
 from ..extensions import db
 from ..models import utcnow
-from ..signals import became_available, send, stock_changed, stock_read
-from .models import StockHold, StockLevel, StockMovement
+from ..signals import became_available, holds_expired, send, stock_changed, stock_read
+from .models import HOLD_KINDS, StockHold, StockLevel, StockMovement
 
 STAFF_REASONS = {
     "received": "Received delivery",
@@ -42,7 +42,15 @@ SYSTEM_REASONS = {
     "shipped": "Shipped",
     "order_cancelled": "Paid order cancelled, restocked",
     "import": "Import",
+    "exchange_hold": "Held for an exchange",
+    "exchange_released": "Exchange hold released",
+    "exchange_expired": "Exchange hold expired",
+    "exchange_committed": "Exchange replacement set aside to ship",
+    "exchange_cancelled": "Exchange called off, replacement back on sale",
 }
+# The ledger reason of a hold, and of its expiry, per kind of hold.
+_HOLD_REASONS = {"checkout": ("hold", "hold_expired"),
+                 "exchange": ("exchange_hold", "exchange_expired")}
 REASONS = STAFF_REASONS | SYSTEM_REASONS
 MAX_UNITS = 1_000_000
 
@@ -269,11 +277,12 @@ def _reserve_and_record():
     moved = _guarded_update().cte("moved")
     created_at = bindparam("b_created_at", type_=_hold.c.created_at.type)
     held = insert(_hold).from_select(
-        ["variant_id", "reference", "quantity", "status", "expires_at", "created_at"],
+        ["variant_id", "reference", "quantity", "status", "kind", "expires_at", "created_at"],
         select(moved.c.variant_id,
                bindparam("b_reference", type_=_hold.c.reference.type),
                bindparam("d_reserved", type_=Integer),
                literal("active", _hold.c.status.type),
+               bindparam("b_kind", type_=_hold.c.kind.type),
                bindparam("b_expires_at", type_=_hold.c.expires_at.type),
                created_at),
     ).cte("held")
@@ -374,15 +383,19 @@ def _expire_holds(variant_id, now, *, sparing=None):
         .where(_hold.c.status == "active")
         .where(_hold.c.expires_at <= now)
         .values(status="expired", closed_at=now)
-        .returning(_hold.c.reference, _hold.c.quantity)
+        .returning(_hold.c.reference, _hold.c.quantity, _hold.c.kind)
     )
     if sparing is not None:
         stmt = stmt.where(_hold.c.reference != sparing)
     rows = db.session.execute(stmt).all()
-    for reference, quantity in rows:
-        if _apply(variant_id, "hold_expired", reserved=-quantity, reference=reference) is None:
+    for reference, quantity, kind in rows:
+        if _apply(variant_id, _HOLD_REASONS[kind][1], reserved=-quantity,
+                  reference=reference) is None:
             raise RuntimeError(f"reserved below an active hold on variant {variant_id}")
-    return sum(q for _, q in rows)
+        if kind != "checkout":
+            # Whoever asked for a long hold hears that it ended, in this transaction.
+            send(holds_expired, kind=kind, variant_id=variant_id, reference=reference)
+    return sum(q for _, q, _ in rows)
 
 
 _EXPIRED_HOLD_VARIANTS = (
@@ -449,31 +462,32 @@ def open_stock(variant_id, on_hand=0, *, actor="system", reference=None, note=""
     return Levels(variant_id, on_hand, 0, 0)
 
 
-def _reserve(variant_id, quantity, reference, expires_at, actor, now):
+def _reserve(variant_id, quantity, reference, expires_at, actor, now, kind="checkout"):
     """Hold one line if there is stock: counters, ledger row and hold row.
 
     Returns (Levels or None when refused, whether expired holds still count on it).
     Raises AlreadyHeld, after rolling the whole transaction back, when `reference`
     already has a hold row on the variant.
     """
+    reason = _HOLD_REASONS[kind][0]
     try:
         if db.session.get_bind().dialect.name == "postgresql":
             row = _execute(_RESERVE_AND_RECORD, {
                 "b_variant_id": variant_id, "d_on_hand": 0, "d_reserved": quantity,
-                "d_committed": 0, "b_reason": "hold", "b_actor": actor,
+                "d_committed": 0, "b_reason": reason, "b_actor": actor,
                 "b_reference": reference, "b_note": "", "b_idempotency_key": None,
-                "b_created_at": now, "b_expires_at": expires_at,
+                "b_created_at": now, "b_expires_at": expires_at, "b_kind": kind,
             }).first()
             if row is None:
                 return None, False
             return _announce(Levels(variant_id, *row[:3]), -quantity), row.has_expired_holds
-        levels = _apply(variant_id, "hold", reserved=quantity, actor=actor,
+        levels = _apply(variant_id, reason, reserved=quantity, actor=actor,
                         reference=reference)
         if levels is None:
             return None, False
         has_expired = bool(_variants_with_expired_holds([variant_id], now))
         _execute(_INSERT_HOLD, {"variant_id": variant_id, "reference": reference,
-                                "quantity": quantity, "status": "active",
+                                "quantity": quantity, "status": "active", "kind": kind,
                                 "expires_at": expires_at, "created_at": now})
         return levels, has_expired
     except IntegrityError as error:
@@ -497,23 +511,28 @@ def _breaks_hold_once(error):
 
 
 @transactional
-def hold(reference, lines, expires_at, *, actor="system"):
-    """Reserve units for an open checkout until `expires_at`: every line or none.
+def hold(reference, lines, expires_at, *, actor="system", kind="checkout"):
+    """Reserve units for `reference` until `expires_at`: every line or none.
+
+    `kind` is "checkout" (an open checkout) or "exchange" (a return's replacement).
 
     Raises OutOfStock listing each short line with what is available, and
     AlreadyHeld when `reference` has held one of the variants before (the
     transaction, a caller's it joined included, is then rolled back).
     """
+    if kind not in HOLD_KINDS:
+        raise InvalidQuantity(f"Unknown kind of hold {kind!r}.")
     lines = _lines(lines)
     now = utcnow()
     for index, (variant_id, quantity) in enumerate(lines):
-        levels, has_expired = _reserve(variant_id, quantity, reference, expires_at, actor, now)
+        levels, has_expired = _reserve(variant_id, quantity, reference, expires_at, actor, now,
+                                       kind)
         if levels is None and _variants_with_expired_holds([variant_id], now):
             # Units of expired holds are free again: release them, then try once more.
             _lock(variant_id)
             _expire_holds(variant_id, now)
             levels, has_expired = _reserve(variant_id, quantity, reference, expires_at,
-                                           actor, now)
+                                           actor, now, kind)
         if has_expired:
             # The UPDATE above holds the row lock; expired holds go before it is let go.
             _expire_holds(variant_id, now, sparing=reference)
@@ -597,11 +616,12 @@ def extend_hold(reference, lines, expires_at, *, actor="system", note=""):
 
 
 @transactional
-def confirm(reference, lines, *, actor="system"):
+def confirm(reference, lines, *, actor="system", reason="payment_confirmed"):
     """Payment arrived: move held units to committed; lines whose hold is gone take fresh stock.
 
     All lines or none: raises OutOfStock (nothing changed) when a line whose
-    hold was released can no longer be covered.
+    hold was released can no longer be covered. `reason` names the move in the
+    ledger ("exchange_committed" for a return's replacement).
     """
     lines = _lines(lines)
     now = utcnow()
@@ -610,7 +630,7 @@ def confirm(reference, lines, *, actor="system"):
         _lock(variant_id)
         held = _close_holds(reference, variant_id, "converted", now)
         if held:
-            _apply(variant_id, "payment_confirmed", reserved=-held, committed=held,
+            _apply(variant_id, reason, reserved=-held, committed=held,
                    actor=actor, reference=reference)
         missing = quantity - held
         if missing > 0:
@@ -636,10 +656,15 @@ def ship(reference, lines, *, actor="system", note=""):
 
 
 @transactional
-def cancel_committed(reference, lines, *, actor="system", note=""):
-    """A paid, unshipped order is cancelled: its committed units become available again."""
+def cancel_committed(reference, lines, *, actor="system", note="", reason="order_cancelled"):
+    """A paid, unshipped order is cancelled: its committed units become available again.
+
+    `reason` is "order_cancelled", or "exchange_cancelled" for a return's replacement.
+    """
+    if reason not in ("order_cancelled", "exchange_cancelled"):
+        raise InvalidQuantity(f"Committed units cannot be given back for {reason!r}.")
     for variant_id, quantity in _lines(lines):
-        if _apply(variant_id, "order_cancelled", committed=-quantity, actor=actor,
+        if _apply(variant_id, reason, committed=-quantity, actor=actor,
                   reference=reference, note=note) is None:
             raise InvalidQuantity(
                 f"Variant {variant_id} has fewer than {quantity} committed units to restock."

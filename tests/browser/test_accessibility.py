@@ -83,6 +83,7 @@ def test_main_staff_pages_have_no_serious_violations(shop, browser, page):
     staff_login(page, app, url, "admin")
     pages = [("staff home", "/staff/"), ("inventory", "/staff/inventory"),
              ("variant", f"/staff/inventory/{vid}"), ("orders", "/staff/orders"),
+             ("returns", "/staff/returns"), ("returns report", "/staff/returns/report"),
              ("articles", "/staff/articles"), ("new article", "/staff/articles/new"),
              ("comments", "/staff/comments"),
              ("product photos",

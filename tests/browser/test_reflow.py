@@ -37,6 +37,8 @@ STAFF_PAGES = [
     "/staff/inventory/receive",
     "/staff/inventory/import",
     "/staff/orders",
+    "/staff/returns",
+    "/staff/returns/report",
     "/staff/articles",
     "/staff/articles/new",
     "/staff/articles/report",
