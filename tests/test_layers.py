@@ -10,7 +10,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "storefront"
 
 # DESIGN.md's layers, top to bottom; a package may import the ones ranked lower.
 # notices and shopify stand beside cart and articles (they use the catalogue and
-# inventory, and staff uses them); templating helps checkout render the catalogue.
+# inventory, and staff uses them); templating helps checkout render the catalogue;
+# media (photo files) stands at the bottom beside inventory and mail.
 RANK = {
     "api": 8,
     "staff": 7,
@@ -18,7 +19,7 @@ RANK = {
     "checkout": 5,
     "cart": 4, "articles": 4, "notices": 4, "shopify": 4, "templating": 4,
     "catalogue": 3,
-    "inventory": 2, "mail": 2,
+    "inventory": 2, "mail": 2, "media": 2,
 }
 # What every layer may use: settings, the database, column helpers, domain errors,
 # the signals, request-input parsing, CSV rows and their problems, links on PUBLIC_URL,
