@@ -73,6 +73,7 @@ class DatabaseInteger(IntegerConverter):
 def import_models():
     """Import every package's models so the metadata (and Alembic) sees all tables."""
     from . import pagecache  # noqa: F401
+    from .account import models as _account  # noqa: F401
     from .articles import models as _articles  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
     from .checkout import models as _checkout  # noqa: F401
@@ -96,6 +97,7 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
+    from .account import routes as account_routes
     from .api.routes import bp as api_bp
     from .articles.routes import bp as articles_bp
     from .cart.routes import bp as cart_bp
@@ -111,6 +113,7 @@ def register_blueprints(app):
     app.register_blueprint(articles_bp)
     app.register_blueprint(cart_bp)
     app.register_blueprint(checkout_bp)
+    account_routes.init_app(app)
     app.register_blueprint(notices_bp)
     staff_auth.init_app(app)
     app.register_blueprint(staff_bp)

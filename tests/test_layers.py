@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "storefront"
 # inventory, and staff uses them); templating helps checkout render the catalogue.
 RANK = {
     "api": 7,
-    "staff": 6,
+    "staff": 6, "account": 6,
     "checkout": 5,
     "cart": 4, "articles": 4, "notices": 4, "shopify": 4, "templating": 4,
     "catalogue": 3,
