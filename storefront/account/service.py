@@ -286,7 +286,7 @@ def save_address(shopper_id, data, address_id=None, make_default=False):
     one asked to be, becomes the default. Raises InvalidDetails naming each bad field,
     NotFound, AccountError when the book is full."""
     shopper = db.session.get(Shopper, shopper_id)
-    values, _ = clean_address(data)
+    values, _ = clean_address(data, email_required=False)
     if address_id is None:
         if len(shopper.addresses) >= MAX_ADDRESSES:
             raise AccountError(f"You can save at most {MAX_ADDRESSES} addresses; delete one "
