@@ -26,7 +26,10 @@ KEPT_AT_SIGN_IN = ("cart", "checkout_order", "source_article_id")
 def init_app(app):
     @app.before_request
     def load_shopper():
-        g.shopper = None
+        # Set afresh each request: requests sharing one app context (the test client
+        # inside one) must not inherit an earlier request's shopper.
+        g.shopper = g.shopper_email = g.shopper_fit = None
+        g.personal_page = False
         if SESSION_KEY not in session:
             return
         shopper = service.load_session_shopper(session.get(SESSION_KEY))

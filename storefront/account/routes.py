@@ -170,6 +170,33 @@ def default_address(address_id):
     return redirect(url_for("account.home", _anchor="addresses"), 303)
 
 
+# -- the fit profile --------------------------------------------------------------------
+
+
+@bp.route("/fit", methods=["GET", "POST"])
+@auth.shopper_required
+def fit():
+    values, errors, status = service.fit_values(g.shopper), {}, 200
+    if request.method == "POST":
+        try:
+            shopper = service.save_fit(g.shopper.id, request.form)
+        except service.InvalidFit as refused:
+            flash(refused.message, "error")
+            values = {key: request.form.get(key, "") for key in values} | {
+                "closures": request.form.getlist("closures")}
+            errors, status = refused.errors, 422
+        else:
+            brace = ("no brace" if shopper.brace == "none"
+                     else "a brace " + shopper.brace_label.lower())
+            flash(f"Fit profile saved: left {shopper.left_size.label} "
+                  f"{shopper.left_width.label}, right {shopper.right_size.label} "
+                  f"{shopper.right_width.label}; {brace}. Shoes now say whether they come "
+                  "in your size.", "success")
+            return redirect(url_for("account.fit"), 303)
+    return render_template("account/fit.html", values=values, errors=errors,
+                           choices=service.fit_choices()), status
+
+
 def init_app(app):
     auth.init_app(app)
     app.register_blueprint(bp)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..cart import service as cart_service
+from ..catalogue.models import Size, Width
 from ..checkout.models import Order, OrderLine
 from ..checkout.service import ADDRESS_FIELDS, clean_address
 from ..database import transactional
@@ -27,6 +28,8 @@ from ..links import absolute_url
 from ..mail import service as mail
 from ..models import utcnow
 from .models import (
+    BRACE_SIDES,
+    CLOSURES,
     Shopper,
     ShopperAddress,
     ShopperLink,
@@ -326,3 +329,83 @@ def make_default(shopper_id, address_id):
         other.is_default = other is address
     return address
 
+
+
+# -- the fit profile ------------------------------------------------------------------
+
+FEET = ("left", "right")
+
+
+class InvalidFit(DomainError):
+    """Fit values that are not on the size chart; `errors` names each field."""
+
+    status = 422
+    code = "invalid_fit"
+
+    def __init__(self, errors):
+        super().__init__("Please correct the highlighted choices; nothing was changed.")
+        self.errors = errors
+
+    def to_dict(self):
+        return super().to_dict() | {"errors": self.errors}
+
+
+def fit_choices():
+    """The sizes and widths the shop has, brace sides and closures, for the fit form."""
+    return {
+        "sizes": db.session.scalars(select(Size).order_by(Size.sort_key)).all(),
+        "widths": db.session.scalars(select(Width).order_by(Width.sort_key)).all(),
+        "braces": BRACE_SIDES,
+        "closures": CLOSURES,
+    }
+
+
+def fit_values(shopper):
+    """The shopper's fit as the form shows it (size labels, width codes)."""
+    return {
+        "left_size": shopper.left_size.label if shopper.left_size else "",
+        "left_width": shopper.left_width.code if shopper.left_width else "",
+        "right_size": shopper.right_size.label if shopper.right_size else "",
+        "right_width": shopper.right_width.code if shopper.right_width else "",
+        "brace": shopper.brace,
+        "closures": list(shopper.closures or []),
+    }
+
+
+@transactional
+def save_fit(shopper_id, data):
+    """Set the shopper's size and width per foot, brace side and preferred closures, all
+    checked against the size chart and the options that exist; returns the account.
+    Raises InvalidFit naming each bad field (nothing changed)."""
+    sizes = {s.label: s for s in db.session.scalars(select(Size))}
+    widths = {w.code: w for w in db.session.scalars(select(Width))}
+    errors, chosen = {}, {}
+    for foot in FEET:
+        size = str(data.get(f"{foot}_size") or "").strip()
+        width = str(data.get(f"{foot}_width") or "").strip()
+        if size not in sizes:
+            errors[f"{foot}_size"] = (f"Choose the {foot} foot's size from the list." if not size
+                                      else f"We make no size {size[:10]!r}; choose one from "
+                                           "the list.")
+        if width not in widths:
+            errors[f"{foot}_width"] = (f"Choose the {foot} foot's width from the list."
+                                       if not width else
+                                       f"We make no width {width[:10]!r}; choose one from "
+                                       "the list.")
+        chosen[foot] = (sizes.get(size), widths.get(width))
+    brace = str(data.get("brace") or "none")
+    if brace not in BRACE_SIDES:
+        errors["brace"] = "Choose whether you wear a brace, and on which side."
+    getlist = getattr(data, "getlist", None)
+    closures = getlist("closures") if getlist else list(data.get("closures") or [])
+    unknown = [c for c in closures if c not in CLOSURES]
+    if unknown:
+        errors["closures"] = "Choose closures from the list."
+    if errors:
+        raise InvalidFit(errors)
+    shopper = db.session.get(Shopper, shopper_id)
+    (shopper.left_size, shopper.left_width), (shopper.right_size, shopper.right_width) = (
+        chosen["left"], chosen["right"])
+    shopper.brace = brace
+    shopper.closures = [c for c in CLOSURES if c in closures]
+    return shopper

@@ -39,7 +39,7 @@ def product_json(slug):
 @cached_page
 def product(slug):
     choice = {k: request.args.get(k, "")[:40] for k in ("size", "width", "colour")}
-    page = service.product_page(slug, choice)
+    page = service.product_page(slug, choice, fit=g.get("shopper_fit"))
     return render_template("catalogue/product.html", page=page, product=page.product)
 
 

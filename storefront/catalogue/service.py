@@ -147,7 +147,7 @@ def _fits_condition(fit):
         left.product_id == Product.id, left.retired_at.is_(None),
         left.size_id == fit.left_size_id, left.width_id == fit.left_width_id,
         left.id.in_(in_stock),
-        exists().where(right.product_id == Product.id, right.retired_at.is_(None),
+        exists().where(right.product_id == left.product_id, right.retired_at.is_(None),
                        right.colour_id == left.colour_id,
                        right.size_id == fit.right_size_id,
                        right.width_id == fit.right_width_id,
@@ -432,10 +432,19 @@ class ProductPage:
     stock: dict
     selected: Variant | None
     choice: dict
+    # Picked from the shopper's fit profile: a mismatched pair (left, right), and a note.
+    fit_pair: tuple | None = None
+    fit_note: str = ""
 
     def available(self, variant):
         levels = self.stock.get(variant.id)
         return levels.available if levels else 0
+
+    def pair_choice(self, foot):
+        """The variant the pair form preselects for "Left" or "Right"."""
+        if self.fit_pair is not None:
+            return self.fit_pair[0 if foot == "Left" else 1]
+        return self.selected
 
     @property
     def total_available(self):
@@ -561,8 +570,38 @@ def _sort_key(value):
     return getattr(value, "sort_key", None) or getattr(value, "name", "")
 
 
-def product_page(slug, choice=None):
+def _fit_pick(product, variants, available, fit):
+    """The left and right variants that suit `fit`, in one colour, preferring ones in
+    stock; (None, None) when the shoe is not made in the shopper's sizes."""
+    by_colour = {}
+    for variant in variants:
+        for foot in ("left", "right"):
+            if fit.matches(variant, foot):
+                by_colour.setdefault(variant.colour_id, {})[foot] = variant
+    pairs = [(feet["left"], feet["right"]) for feet in by_colour.values() if len(feet) == 2]
+    pairs.sort(key=lambda pair: not all(available(v) > 0 for v in pair))
+    return pairs[0] if pairs else (None, None)
+
+
+def _fit_choice(product, variants, available, fit):
+    """The choice, pair and note a product page shows from the shopper's fit profile."""
+    left, right = _fit_pick(product, variants, available, fit)
+    if left is None:
+        return {}, None, "This shoe is not made in your sizes."
+    if not fit.mismatched:
+        return ({"size": left.size.label, "width": left.width.code, "colour": left.colour.slug},
+                None, "Your size is chosen from your fit profile.")
+    if product.allows_mismatched:
+        return ({"colour": left.colour.slug}, (left, right),
+                "Your sizes for each foot are chosen below, from your fit profile.")
+    return {}, None, ("Your feet take different sizes and this shoe comes as a pair of one "
+                      "size: choose the size that suits you.")
+
+
+def product_page(slug, choice=None, fit=None):
     """A published product with variants and stock; `choice` picks size/width/colour.
+    Without a choice, the shopper's `fit` (a Fit) picks their size, or a mismatched pair
+    where the shoe allows it.
 
     Raises ProductNotFound.
     """
@@ -577,13 +616,20 @@ def product_page(slug, choice=None):
     variants = product.variants
     stock = inventory.levels([v.id for v in variants])
     choice = {k: (choice or {}).get(k, "") for k in ("size", "width", "colour")}
+    fit_pair, fit_note = None, ""
+    if fit is not None and not any(choice.values()):
+        def units(variant):
+            return stock[variant.id].available if variant.id in stock else 0
+
+        picked, fit_pair, fit_note = _fit_choice(product, variants, units, fit)
+        choice |= picked
     selected = None
     if all(choice.values()):
         selected = next((v for v in variants
                          if all(_option_key(v, k) == choice[k] for k in choice)), None)
     elif len(variants) == 1:
         selected = variants[0]
-    return ProductPage(product, variants, stock, selected, choice)
+    return ProductPage(product, variants, stock, selected, choice, fit_pair, fit_note)
 
 
 def product_json(slug):
