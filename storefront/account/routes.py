@@ -5,6 +5,7 @@ from flask import (
     Blueprint,
     flash,
     g,
+    jsonify,
     make_response,
     redirect,
     render_template,
@@ -195,6 +196,53 @@ def fit():
             return redirect(url_for("account.fit"), 303)
     return render_template("account/fit.html", values=values, errors=errors,
                            choices=service.fit_choices()), status
+
+
+# -- privacy ---------------------------------------------------------------------------
+
+
+@bp.get("/privacy")
+@auth.shopper_required
+def privacy():
+    return render_template("account/privacy.html", minutes=service.minutes_valid())
+
+
+@bp.get("/privacy/export")
+@auth.shopper_required
+def privacy_export():
+    response = jsonify(service.export(g.shopper))
+    response.headers["Content-Disposition"] = 'attachment; filename="my-shop-data.json"'
+    return response
+
+
+@bp.post("/privacy/delete")
+@auth.shopper_required
+def request_deletion():
+    service.request_deletion(g.shopper.id, auth.browser_nonce(create=True))
+    flash(f"We sent a link to {g.shopper.email}. Open it in this browser within "
+          f"{service.minutes_valid()} minutes to confirm deleting your account; until "
+          "then nothing is deleted.", "success")
+    return redirect(url_for("account.privacy"), 303)
+
+
+@bp.route("/privacy/delete/<token>", methods=["GET", "POST"])
+def confirm_delete(token):
+    try:
+        email = service.deletion_link(token)
+        if request.method == "POST":
+            kept = service.delete_account(token, auth.browser_nonce())
+        elif auth.browser_nonce() is None:
+            raise service.OtherBrowser()
+    except (service.InvalidLink, service.OtherBrowser) as refused:
+        return _link_page("account/confirm_delete.html", refused.status, problem=refused.message,
+                          token=None, email=None)
+    if request.method == "GET":
+        return _link_page("account/confirm_delete.html", token=token, email=email,
+                          problem=None)
+    auth.end_session()
+    flash(f"Your account is deleted. {kept} order(s) are kept for the accounts, without "
+          "your name, e-mail address or shipping address.", "success")
+    return redirect(url_for("catalogue.home"), 303)
 
 
 def init_app(app):

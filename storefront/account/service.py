@@ -12,13 +12,14 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import String, cast, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from ..articles.models import Comment
 from ..cart import service as cart_service
 from ..catalogue.models import Size, Width
-from ..checkout.models import Order, OrderLine
+from ..checkout.models import Order, OrderEvent, OrderLine
 from ..checkout.service import ADDRESS_FIELDS, clean_address
 from ..database import transactional
 from ..exceptions import DomainError
@@ -26,7 +27,9 @@ from ..extensions import db
 from ..inputs import parse_id
 from ..links import absolute_url
 from ..mail import service as mail
+from ..mail.models import OutboxMessage
 from ..models import utcnow
+from ..notices.models import BackInStockRequest
 from .models import (
     BRACE_SIDES,
     CLOSURES,
@@ -409,3 +412,106 @@ def save_fit(shopper_id, data):
     shopper.brace = brace
     shopper.closures = [c for c in CLOSURES if c in closures]
     return shopper
+
+
+# -- privacy: the export and the deletion ------------------------------------------------
+
+
+def _when(moment):
+    return moment.isoformat() if moment else None
+
+
+def export(shopper):
+    """Everything the shop holds about the shopper's address, as JSON-ready data: the
+    account and fit, saved addresses, orders, back-in-stock requests and comments."""
+    requests = db.session.scalars(select(BackInStockRequest).where(
+        BackInStockRequest.email == shopper.email).order_by(BackInStockRequest.id)).all()
+    comments = db.session.scalars(select(Comment).where(
+        func.lower(Comment.email) == shopper.email).order_by(Comment.id)).all()
+    return {
+        "account": {"email": shopper.email, "created_at": _when(shopper.created_at),
+                    "last_sign_in_at": _when(shopper.last_sign_in_at)},
+        "fit": {
+            "left": {"size": shopper.left_size.label if shopper.left_size else None,
+                     "width": shopper.left_width.code if shopper.left_width else None},
+            "right": {"size": shopper.right_size.label if shopper.right_size else None,
+                      "width": shopper.right_width.code if shopper.right_width else None},
+            "brace": shopper.brace,
+            "closures": list(shopper.closures or []),
+        },
+        "addresses": [a.as_dict() for a in shopper.addresses],
+        "orders": [{
+            "number": o.number, "placed_at": _when(o.created_at), "status": o.status,
+            "email": o.email, "currency": o.currency, "total": o.total_cents,
+            "shipping_address": o.shipping_address_lines, "carrier": o.carrier,
+            "tracking_number": o.tracking_number,
+            "lines": [{"title": line.title, "sku": line.sku, "size": line.size,
+                       "width": line.width, "colour": line.colour,
+                       "right_sku": line.right_sku, "right_size": line.right_size,
+                       "right_width": line.right_width, "quantity": line.quantity,
+                       "unit_price": line.unit_price_cents} for line in o.lines],
+        } for o in orders_for(shopper)],
+        "back_in_stock_requests": [{"variant_id": r.variant_id, "status": r.status,
+                                    "created_at": _when(r.created_at)} for r in requests],
+        "comments": [{"article": c.article.title, "name": c.name, "body": c.body,
+                      "status": c.status, "created_at": _when(c.created_at)}
+                     for c in comments],
+    }
+
+
+@transactional
+def request_deletion(shopper_id, browser_nonce):
+    """E-mail the account's address a link that confirms deleting the account (at most
+    one a minute)."""
+    shopper = db.session.get(Shopper, shopper_id)
+    if _mailed_recently(shopper.email, "delete"):
+        return
+    token = _new_link(shopper.email, "delete", browser_nonce)
+    mail.queue("account_delete", shopper.email, "Confirm deleting your account",
+               context={"link": absolute_url("account.confirm_delete", token=token),
+                        "minutes": minutes_valid()})
+
+
+def deletion_link(token):
+    """The open deletion link's address; raises InvalidLink."""
+    return _usable_link(token, "delete").email
+
+
+@transactional
+def delete_account(token, browser_nonce):
+    """Delete the account of a deletion link opened where it was asked for: its
+    addresses, fit, links, back-in-stock requests and copies of its mail go; its orders
+    stay for the accounts, with the e-mail address, name and shipping address cleared;
+    its comments lose the e-mail address. Returns how many orders were kept. Raises
+    InvalidLink, OtherBrowser."""
+    link = _usable_link(token, "delete")
+    _check_browser(link, browser_nonce)
+    if not _use_up(link):
+        raise InvalidLink()
+    email = link.email
+    orders = db.session.scalars(select(Order).where(func.lower(Order.email) == email)
+                                .with_for_update()).all()
+    for order in orders:
+        order.email = None
+        for column in ("name", "line1", "line2", "city", "state", "postal_code"):
+            setattr(order, f"shipping_{column}", "")
+        db.session.add(OrderEvent(order=order, kind="personal_data_removed",
+                                  message="The shopper deleted their account: e-mail "
+                                          "address, name and shipping address removed.",
+                                  actor="shopper"))
+    db.session.execute(delete(BackInStockRequest).where(BackInStockRequest.email == email))
+    db.session.execute(update(Comment).where(func.lower(Comment.email) == email)
+                       .values(email=""))
+    # Copies of messages sent to the address (receipts carry the shipping address).
+    copies = db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.recipients)
+        .where(cast(OutboxMessage.recipients, String).ilike(f"%{email}%"))).all()
+    ids = [row.id for row in copies
+           if [r.lower() for r in row.recipients or []] == [email]]
+    if ids:
+        db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids)))
+    db.session.execute(delete(ShopperLink).where(ShopperLink.email == email))
+    shopper = find_shopper(email)
+    if shopper is not None:
+        db.session.delete(shopper)
+    return len(orders)
