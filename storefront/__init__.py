@@ -127,6 +127,7 @@ def register_errorhandlers(app):
 
 
 def register_commands(app):
+    from .account.commands import import_customers_command
     from .demo import demo_cli
     from .deploy import check_deploy
     from .digests import low_stock_digest
@@ -143,6 +144,8 @@ def register_commands(app):
     app.cli.add_command(staff_cli)
     mail_cli.add_command(low_stock_digest)
     app.cli.add_command(mail_cli)
+    # The shopify package stands below accounts: the customer import joins its group here.
+    shopify_cli.add_command(import_customers_command)
     app.cli.add_command(shopify_cli)
     app.cli.add_command(notices_cli)
     app.cli.add_command(check_deploy)

@@ -1,5 +1,5 @@
-"""Shopper accounts: accounts with a fit profile per foot, e-mailed sign-in and
-deletion links, saved shipping addresses.
+"""Shopper accounts: accounts (name and marketing consent from a Shopify import) with a
+fit profile per foot, e-mailed sign-in and deletion links, saved shipping addresses.
 
 Revision ID: 0020
 Revises: 0017
@@ -35,6 +35,8 @@ def upgrade():
     op.create_table('shopper',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('name', sa.String(length=200), server_default='', nullable=False),
+    sa.Column('accepts_marketing', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('session_nonce', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_sign_in_at', sa.DateTime(timezone=True), nullable=True),

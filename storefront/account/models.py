@@ -4,7 +4,7 @@ addresses and its fit profile (size and width per foot, brace side, closures).""
 import secrets
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -45,6 +45,9 @@ class Shopper(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    accepts_marketing: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                    server_default=false())
     session_nonce: Mapped[str] = mapped_column(String(64), default=new_session_nonce)
     created_at = created_at_column()
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

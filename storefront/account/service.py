@@ -429,7 +429,9 @@ def export(shopper):
     comments = db.session.scalars(select(Comment).where(
         func.lower(Comment.email) == shopper.email).order_by(Comment.id)).all()
     return {
-        "account": {"email": shopper.email, "created_at": _when(shopper.created_at),
+        "account": {"email": shopper.email, "name": shopper.name,
+                    "accepts_marketing": shopper.accepts_marketing,
+                    "created_at": _when(shopper.created_at),
                     "last_sign_in_at": _when(shopper.last_sign_in_at)},
         "fit": {
             "left": {"size": shopper.left_size.label if shopper.left_size else None,
