@@ -43,6 +43,8 @@ LINK_LIFETIME = timedelta(minutes=15)
 # However often the form is sent for one address, it gets at most one mail in this time.
 MAIL_INTERVAL = timedelta(minutes=1)
 MAX_ADDRESSES = 10
+# Links (and the addresses they name) are forgotten this long after they were made.
+LINK_RETENTION = timedelta(days=1)
 # Plain ASCII: every mail server on the way can deliver it (no SMTPUTF8 needed).
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
@@ -173,6 +175,8 @@ def request_sign_in(email, browser_nonce):
     that address in the last MAIL_INTERVAL. Says nothing about whether an account
     exists. Raises InvalidEmail."""
     email = clean_email(email)
+    db.session.execute(delete(ShopperLink).where(
+        ShopperLink.created_at < utcnow() - LINK_RETENTION))
     if _mailed_recently(email, "sign_in"):
         return
     token = _new_link(email, "sign_in", browser_nonce)
