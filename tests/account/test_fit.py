@@ -99,7 +99,7 @@ def test_the_fit_profile_is_saved_and_shown(robin, chart):
             shopper.right_width.code, shopper.brace, shopper.closures) == (
         "8", "M", "9", "W", "left", ["zip", "hook-and-loop"])
     page = text(robin.get("/account"))
-    assert "Left foot: size 8, Medium. Right foot: size 9, Wide. On the left foot." in page
+    assert "Left foot: size 8, Medium. Right foot: size 9, Wide. A brace on the left foot." in page
     assert "Closures: Zip, Hook-and-loop strap." in page
 
 
