@@ -73,6 +73,7 @@ class DatabaseInteger(IntegerConverter):
 def import_models():
     """Import every package's models so the metadata (and Alembic) sees all tables."""
     from . import pagecache  # noqa: F401
+    from .account import models as _account  # noqa: F401
     from .articles import models as _articles  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
     from .checkout import models as _checkout  # noqa: F401
@@ -99,6 +100,7 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
+    from .account import routes as account_routes
     from .api.routes import bp as api_bp
     from .articles.routes import bp as articles_bp
     from .cart.routes import bp as cart_bp
@@ -117,6 +119,7 @@ def register_blueprints(app):
     app.register_blueprint(articles_bp)
     app.register_blueprint(cart_bp)
     app.register_blueprint(checkout_bp)
+    account_routes.init_app(app)
     app.register_blueprint(notices_bp)
     app.register_blueprint(returns_bp)
     staff_auth.init_app(app)
@@ -131,6 +134,7 @@ def register_errorhandlers(app):
 
 
 def register_commands(app):
+    from .account.commands import import_customers_command
     from .catalogue.commands import media_cli
     from .demo import demo_cli
     from .deploy import check_deploy
@@ -148,6 +152,8 @@ def register_commands(app):
     app.cli.add_command(staff_cli)
     mail_cli.add_command(low_stock_digest)
     app.cli.add_command(mail_cli)
+    # The shopify package stands below accounts: the customer import joins its group here.
+    shopify_cli.add_command(import_customers_command)
     app.cli.add_command(shopify_cli)
     app.cli.add_command(notices_cli)
     app.cli.add_command(check_deploy)

@@ -481,8 +481,9 @@ def _fill_hole(name):
 
 def _cacheable_request():
     # Staff see the public pages fresh; everyone else shares the cached copy.
+    # A signed-in shopper (g.personal_page) sees their own sizes on the cards.
     return (request.method == "GET" and current_app.config.get("PAGE_CACHE", True)
-            and not current_user.is_authenticated)
+            and not current_user.is_authenticated and not g.get("personal_page"))
 
 
 class _Page(NamedTuple):

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "storefront"
 RANK = {
     "api": 8,
     "staff": 7,
-    "returns": 6,
+    "returns": 6, "account": 6,
     "checkout": 5,
     "cart": 4, "articles": 4, "notices": 4, "shopify": 4, "templating": 4,
     "catalogue": 3,

@@ -336,18 +336,28 @@ We keep only what we need to send your shoes and look after your order.
 - What you ordered, for exchanges, returns and our accounts.
 - If you ask to hear when a sold-out size is back, your e-mail address for that size
   only, until we have told you or you unsubscribe.
+- If you have an account: your saved addresses and your fit profile (the size and
+  width of each foot, a brace, the closures you like), until you delete the account.
+- A sign-in link we e-mail you, for one day; after that we forget it was asked for.
 
 Card details go straight to our payment provider; we never see or store them.
 
+## How long
+
+Orders are kept for seven years for our accounts. When you delete your account, its
+orders stay without your name, e-mail address or delivery address, and everything
+else listed above goes.
+
 ## Cookies
 
-One cookie keeps your cart and, for staff, the login. We use no advertising or
-tracking cookies.
+One cookie keeps your cart and, when you are signed in, who you are (for staff, the
+login). We use no advertising or tracking cookies.
 
 ## Your rights
 
-You can ask for a copy of what we hold about you, or ask us to delete it, through the
-[contact page](/pages/contact).
+Signed in, the "Your data" page of your account downloads everything we hold about
+you and deletes your account after you confirm by e-mail. You can also ask through
+the [contact page](/pages/contact).
 """),
     dict(slug="terms", title="Terms of sale", summary="The terms under which we sell "
          "shoes through this shop.", body="""\

@@ -1,6 +1,6 @@
 """Public catalogue pages: home, listing, product page and its JSON."""
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, g, jsonify, render_template, request
 
 from ..links import absolute_url
 from ..pagecache import cached_page
@@ -19,7 +19,8 @@ def home():
 @cached_page
 def products():
     filters = service.Filters.from_args(request.args)
-    listing = service.list_products(filters)
+    # The signed-in shopper's feet (set by the account package), for "Fits me".
+    listing = service.list_products(filters, fit=g.get("shopper_fit"))
     return render_template(
         "catalogue/products.html",
         listing=listing,
@@ -38,7 +39,7 @@ def product_json(slug):
 @cached_page
 def product(slug):
     choice = {k: request.args.get(k, "")[:40] for k in ("size", "width", "colour")}
-    page = service.product_page(slug, choice)
+    page = service.product_page(slug, choice, fit=g.get("shopper_fit"))
     return render_template("catalogue/product.html", page=page, product=page.product)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy import case, delete, exists, func, or_, select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from .. import inputs as query
 from ..database import transactional
@@ -87,21 +87,89 @@ class Filters(query.QueryFilters):
     sort: str = query.choice(SORTS, "featured")
     page: int = query.page()
     features: tuple = query.words(name="feature")
+    fit: str = query.choice(("me",))
 
     @property
     def active(self):
         return any((self.q, self.size, self.width, self.colour, self.category,
-                    self.gender, self.in_stock, self.features))
+                    self.gender, self.in_stock, self.features, self.fit))
+
+
+# The feature that says a shoe has room for an ankle-foot orthosis.
+BRACE_FEATURE = "afo-compatible"
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A shopper's feet, as the catalogue matches shoes to them: size and width ids per
+    foot and whether a brace is worn (the account package builds it)."""
+
+    left_size_id: int
+    left_width_id: int
+    right_size_id: int
+    right_width_id: int
+    brace: bool
+
+    @property
+    def mismatched(self):
+        return (self.left_size_id, self.left_width_id) != (self.right_size_id,
+                                                           self.right_width_id)
+
+    def matches(self, variant, foot):
+        if foot == "left":
+            return (variant.size_id, variant.width_id) == (self.left_size_id,
+                                                           self.left_width_id)
+        return (variant.size_id, variant.width_id) == (self.right_size_id, self.right_width_id)
+
+    def fits(self, product, available):
+        """Whether `product` can be had now in both of the shopper's sizes, in one colour
+        (a mismatched pair only where the shoe allows it) and, with a brace, has room for
+        it. `available(variant)` gives a variant's units for sale."""
+        if self.brace and all(f.slug != BRACE_FEATURE for f in product.features):
+            return False
+        if self.mismatched and not product.allows_mismatched:
+            return False
+        colours = {}
+        for variant in product.variants:
+            if available(variant) > 0:
+                for foot in ("left", "right"):
+                    if self.matches(variant, foot):
+                        colours.setdefault(variant.colour_id, set()).add(foot)
+        return any(feet == {"left", "right"} for feet in colours.values())
+
+
+def _fits_condition(fit):
+    """SQL for Fit.fits: the same rule, so the filter and the card's words agree."""
+    left = aliased(Variant)
+    right = aliased(Variant)
+    in_stock = inventory.in_stock_variant_ids()
+    both_feet = exists().where(
+        left.product_id == Product.id, left.retired_at.is_(None),
+        left.size_id == fit.left_size_id, left.width_id == fit.left_width_id,
+        left.id.in_(in_stock),
+        exists().where(right.product_id == left.product_id, right.retired_at.is_(None),
+                       right.colour_id == left.colour_id,
+                       right.size_id == fit.right_size_id,
+                       right.width_id == fit.right_width_id,
+                       right.id.in_(in_stock)))
+    conditions = [both_feet]
+    if fit.mismatched:
+        conditions.append(Product.allows_mismatched.is_(True))
+    if fit.brace:
+        conditions.append(Product.features.any(Feature.slug == BRACE_FEATURE))
+    return conditions
 
 
 @dataclass
 class Card:
-    """What a product card shows: cheapest price and the product's stock in words."""
+    """What a product card shows: cheapest price and the product's stock in words; for a
+    shopper with a fit profile, whether the shoe is there in their size (else None)."""
 
     product: Product
     price_cents: int
     compare_at_cents: int | None
     available: int
+    in_your_size: bool | None = None
 
     @property
     def status(self):
@@ -120,16 +188,21 @@ class Listing:
     suggestion: str = ""
 
 
-def _cards(products):
+def _cards(products, fit=None):
     variant_ids = [v.id for p in products for v in p.variants]
     stock = inventory.levels(variant_ids)
+
+    def units(variant):
+        return stock[variant.id].available if variant.id in stock else 0
+
     cards = []
     for product in products:
         if not product.variants:
             continue
         cheapest = min(product.variants, key=lambda v: v.price_cents)
-        available = sum(stock[v.id].available for v in product.variants if v.id in stock)
-        cards.append(Card(product, cheapest.price_cents, cheapest.compare_at_cents, available))
+        available = sum(units(v) for v in product.variants)
+        cards.append(Card(product, cheapest.price_cents, cheapest.compare_at_cents, available,
+                          fit.fits(product, units) if fit is not None else None))
     return cards
 
 
@@ -150,9 +223,13 @@ def option_values():
     }
 
 
-def list_products(filters, per_page=24):
-    """One page of published products matching `filters`, as cards."""
+def list_products(filters, per_page=24, fit=None):
+    """One page of published products matching `filters`, as cards. With the shopper's
+    `fit`, the cards say whether each shoe is there in their size, and `fit=me` keeps
+    only those; without one, `fit=me` is ignored."""
     query = select(Product).where(Product.published.is_(True))
+    if filters.fit and fit is not None:
+        query = query.where(*_fits_condition(fit))
     if filters.category:
         query = query.where(Product.category == filters.category)
     if filters.gender:
@@ -191,11 +268,14 @@ def list_products(filters, per_page=24):
         "title": (Product.title, Product.id),
     }[filters.sort]
     page = min(filters.page, pages)
+    query = _with_card_data(query)
+    if fit is not None and fit.brace:  # the cards check each shoe's room for a brace
+        query = query.options(selectinload(Product.features))
     products = db.session.scalars(
-        _with_card_data(query).order_by(*order).limit(per_page).offset((page - 1) * per_page)
+        query.order_by(*order).limit(per_page).offset((page - 1) * per_page)
     ).all()
     suggestion = did_you_mean(filters.q, groups) if total == 0 and filters.q else ""
-    return Listing(_cards(products), total, page, pages, filters, suggestion=suggestion)
+    return Listing(_cards(products, fit), total, page, pages, filters, suggestion=suggestion)
 
 
 def search_words(q):
@@ -352,10 +432,19 @@ class ProductPage:
     stock: dict
     selected: Variant | None
     choice: dict
+    # Picked from the shopper's fit profile: a mismatched pair (left, right), and a note.
+    fit_pair: tuple | None = None
+    fit_note: str = ""
 
     def available(self, variant):
         levels = self.stock.get(variant.id)
         return levels.available if levels else 0
+
+    def pair_choice(self, foot):
+        """The variant the pair form preselects for "Left" or "Right"."""
+        if self.fit_pair is not None:
+            return self.fit_pair[0 if foot == "Left" else 1]
+        return self.selected
 
     @property
     def total_available(self):
@@ -481,8 +570,38 @@ def _sort_key(value):
     return getattr(value, "sort_key", None) or getattr(value, "name", "")
 
 
-def product_page(slug, choice=None):
+def _fit_pick(product, variants, available, fit):
+    """The left and right variants that suit `fit`, in one colour, preferring ones in
+    stock; (None, None) when the shoe is not made in the shopper's sizes."""
+    by_colour = {}
+    for variant in variants:
+        for foot in ("left", "right"):
+            if fit.matches(variant, foot):
+                by_colour.setdefault(variant.colour_id, {})[foot] = variant
+    pairs = [(feet["left"], feet["right"]) for feet in by_colour.values() if len(feet) == 2]
+    pairs.sort(key=lambda pair: not all(available(v) > 0 for v in pair))
+    return pairs[0] if pairs else (None, None)
+
+
+def _fit_choice(product, variants, available, fit):
+    """The choice, pair and note a product page shows from the shopper's fit profile."""
+    left, right = _fit_pick(product, variants, available, fit)
+    if left is None:
+        return {}, None, "This shoe is not made in your sizes."
+    if not fit.mismatched:
+        return ({"size": left.size.label, "width": left.width.code, "colour": left.colour.slug},
+                None, "Your size is chosen from your fit profile.")
+    if product.allows_mismatched:
+        return ({"colour": left.colour.slug}, (left, right),
+                "Your sizes for each foot are chosen below, from your fit profile.")
+    return {}, None, ("Your feet take different sizes and this shoe comes as a pair of one "
+                      "size: choose the size that suits you.")
+
+
+def product_page(slug, choice=None, fit=None):
     """A published product with variants and stock; `choice` picks size/width/colour.
+    Without a choice, the shopper's `fit` (a Fit) picks their size, or a mismatched pair
+    where the shoe allows it.
 
     Raises ProductNotFound.
     """
@@ -497,13 +616,20 @@ def product_page(slug, choice=None):
     variants = product.variants
     stock = inventory.levels([v.id for v in variants])
     choice = {k: (choice or {}).get(k, "") for k in ("size", "width", "colour")}
+    fit_pair, fit_note = None, ""
+    if fit is not None and not any(choice.values()):
+        def units(variant):
+            return stock[variant.id].available if variant.id in stock else 0
+
+        picked, fit_pair, fit_note = _fit_choice(product, variants, units, fit)
+        choice |= picked
     selected = None
     if all(choice.values()):
         selected = next((v for v in variants
                          if all(_option_key(v, k) == choice[k] for k in choice)), None)
     elif len(variants) == 1:
         selected = variants[0]
-    return ProductPage(product, variants, stock, selected, choice)
+    return ProductPage(product, variants, stock, selected, choice, fit_pair, fit_note)
 
 
 def product_json(slug):

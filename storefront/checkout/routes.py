@@ -7,6 +7,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -57,8 +58,10 @@ def start():
         session.pop(PENDING_KEY, None)
     try:
         confirm_prices(request.form)
+        # A signed-in shopper's address (set by the account package) is the order's.
         order = service.start_checkout(current_cart(), _urls_for,
-                                       session.get(SOURCE_ARTICLE_KEY))
+                                       session.get(SOURCE_ARTICLE_KEY),
+                                       email=g.get("shopper_email"))
     except (service.CheckoutError, service.PaymentUnavailable, PricesChanged) as error:
         if wants_json():
             raise
@@ -106,12 +109,23 @@ def cancel(token):
     return redirect(url_for("cart.show"), 303)
 
 
+def _prefill(order):
+    """The demo page's fields as far as the shop knows them: the order's e-mail address
+    and the signed-in shopper's default address (set on `g` by the account package)."""
+    values = {"email": order.email or ""}
+    address = getattr(g.get("shopper"), "default_address", None)
+    if address is not None:
+        values |= address.as_dict()
+    return values
+
+
 @bp.get("/checkout/demo/<token>")
 def demo_page(token):
     order = service.order_for_shopper(token)
     if order.gateway != "demo":
         return redirect(url_for("checkout.order_page", token=order.token), 303)
-    return render_template("checkout/demo_pay.html", order=order, values={}, errors={},
+    return render_template("checkout/demo_pay.html", order=order, values=_prefill(order),
+                           errors={},
                            fields=service.ADDRESS_FIELDS,
                            countries=gateways.SHIPPING_COUNTRIES)
 

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..checkout import service as checkout
 from ..checkout.models import ORDER_STATUSES, REFUND_STATUSES
+from ..checkout.service.orders import customer_orders
 from ..exceptions import DomainError
 from ..inputs import page_number, parse_int
 from ..templating import money
@@ -108,11 +109,14 @@ def _order_page(order_id, status=200, error=None, line_errors=None, **forms):
         "refund_form": RefundForm(formdata=None),
         "refund_lines_form": RefundLinesForm(formdata=None),
     } | forms
+    # Admins see the customer's other orders (by the order's e-mail address).
+    others = ([o for o in customer_orders(order.email) if o.id != order.id]
+              if current_user.has_role("admin") else None)
     return render_template("staff/order.html", order=order,
                            history=checkout.order_history(order_id), error=error,
                            line_errors=line_errors or {}, refund_statuses=REFUND_STATUSES,
                            values=request.form if request.method == "POST" else {},
-                           **forms), status
+                           customer_orders=others, **forms), status
 
 
 @bp.get("/orders/<int:order_id>")

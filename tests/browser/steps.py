@@ -15,7 +15,8 @@ from storefront.staff import demo as staff_demo
 from tests.conftest import base_config
 
 ADDRESS = {"#addr-name": "Rosa Marsh", "#addr-line1": "12 Elm Street",
-           "#addr-city": "Portland", "#addr-state": "OR", "#addr-postal_code": "97201"}
+           "#addr-city": "Portland", "#addr-state": "OR", "#addr-postal_code": "97201",
+           "#addr-email": "rosa@example.com"}
 
 
 def start_shop(path):

@@ -19,7 +19,7 @@ def test_public_pages_along_a_purchase_have_no_serious_violations(shop, page):
     for name, path in [("home", "/"), ("catalogue", "/products?size=9&width=W"),
                        ("product", "/products/harbor-afo-walker?size=9&width=W&colour=black"),
                        ("blog index", "/blog"), ("404", "/no-such-page"),
-                       ("empty cart", "/cart")]:
+                       ("empty cart", "/cart"), ("sign in", "/account/login")]:
         page.goto(url + path)
         _check(page, found, name)
     page.goto(url + "/blog")

@@ -26,6 +26,7 @@ PUBLIC_PAGES = [
     "/pages/shipping",
     "/pages/accessibility",
     "/cart",
+    "/account/login",
     "/no-such-page",
 ]
 

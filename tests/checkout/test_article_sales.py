@@ -18,7 +18,8 @@ from tests.checkout.conftest import check_out
 from tests.staff.helpers import login, make_staff
 
 ADDRESS = {"name": "Ada Walker", "line1": "12 Harbor Street", "city": "Portland",
-           "state": "OR", "postal_code": "97201", "country": "US"}
+           "state": "OR", "postal_code": "97201", "country": "US",
+           "email": "ada@example.com"}
 
 
 def text(response):

@@ -10,7 +10,7 @@ instead of deadlocking, and the second one finds the work done.
 import logging
 from datetime import UTC
 
-from sqlalchemy import column, exists, select, table
+from sqlalchemy import column, exists, func, select, table
 
 from ... import signals
 from ...database import transactional
@@ -127,6 +127,15 @@ def list_orders(*, status=None, needs_attention=None, limit=50, offset=0):
     if needs_attention is not None:
         query = query.where(Order.needs_attention.is_(needs_attention))
     return db.session.scalars(query.limit(limit).offset(offset)).all()
+
+
+def customer_orders(email, limit=50):
+    """The orders placed with `email` (any case), newest first: a customer's orders."""
+    if not email:
+        return []
+    return db.session.scalars(
+        select(Order).where(func.lower(Order.email) == email.strip().lower())
+        .order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)).all()
 
 
 def order_history(order_id):

@@ -256,7 +256,7 @@ def demo_pay(token, data):
                       "demo gateway")
         raise PaymentPageExpired("This payment page has expired, so nothing was charged. "
                                  "Your cart is still here; check out again.")
-    address, email = clean_address(data)
+    address, email = clean_address(data, email_required=not order.email)
     state = SessionState(
         session_id=order.gateway_session_id or f"demo_{order.number}", status="complete",
         payment_status="paid", amount_total=order.total_cents, currency=order.currency,

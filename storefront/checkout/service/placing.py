@@ -86,7 +86,7 @@ def _shortage_message(shortages, names):
 
 
 @transactional
-def _open_order(cart, gateway_name, pay_by, source_article_id=None):
+def _open_order(cart, gateway_name, pay_by, source_article_id=None, email=None):
     """Create the pending order from the cart (prices from the database) and hold its stock."""
     view = cart_service.view(cart)
     if not view.lines:
@@ -99,7 +99,7 @@ def _open_order(cart, gateway_name, pay_by, source_article_id=None):
         currency=view.currency, subtotal_cents=view.subtotal, shipping_cents=0,
         total_cents=view.subtotal, gateway=gateway_name,
         hold_expires_at=pay_by + HOLD_GRACE, payment_expires_at=pay_by,
-        source_article_id=_known_article_id(source_article_id),
+        source_article_id=_known_article_id(source_article_id), email=email,
     )
     for line in view.lines:
         variant, right = line.variant, line.right_variant
@@ -147,11 +147,12 @@ def _attach_session(order_id, session):
     return order
 
 
-def start_checkout(cart, urls_for, source_article_id=None):
+def start_checkout(cart, urls_for, source_article_id=None, email=None):
     """Open a pending order holding the cart's stock, then its payment session.
 
     `urls_for(order)` gives the CheckoutUrls for that order; `source_article_id`
-    is the article the shopper came from (an unknown one is ignored). Returns the
+    is the article the shopper came from (an unknown one is ignored); `email` is the
+    signed-in shopper's address (the payment page then asks for no other). Returns the
     order. Raises CartNotReady, StockShort (nothing held), PaymentUnavailable
     (hold released).
     """
@@ -159,7 +160,7 @@ def start_checkout(cart, urls_for, source_article_id=None):
     now = utcnow()
     pay_by = now + timedelta(minutes=current_app.config["HOLD_MINUTES"])
     pay_by = gateway.session_expiry(pay_by, now)
-    order_id = _open_order(cart, gateway.name, pay_by, source_article_id)
+    order_id = _open_order(cart, gateway.name, pay_by, source_article_id, email)
     order = get_order(order_id)
     try:
         session = gateway.create_session(order, urls_for(order), order.payment_expires_at)
@@ -199,8 +200,10 @@ def close_unpaid(order_id, closing, reason, actor, *, release_reason="hold_relea
     return status
 
 
-def clean_address(data):
-    """A shipping address from form input; raises InvalidDetails naming each bad field."""
+def clean_address(data, email_required=True):
+    """A shipping address and the receipt's e-mail address from form input; raises
+    InvalidDetails naming each bad field. The e-mail address may be left empty only
+    when `email_required` is false (the order has one already, or none is asked for)."""
     address, errors = {}, {}
     for key, (label, limit, required) in ADDRESS_FIELDS.items():
         value = str(data.get(key) or "").strip()
@@ -214,7 +217,9 @@ def clean_address(data):
     address["country"] = address["country"].upper()
     email = str(data.get("email") or "").strip()
     if email and ("@" not in email or len(email) > 254):
-        errors["email"] = "Enter an e-mail address like name@example.com, or leave it empty."
+        errors["email"] = "Enter an e-mail address like name@example.com."
+    elif not email and email_required:
+        errors["email"] = "Enter an e-mail address for the receipt, like name@example.com."
     if errors:
         raise InvalidDetails("Please correct the highlighted fields.", errors)
     return address, email or None

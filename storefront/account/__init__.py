@@ -1,0 +1,1 @@
+"""Shopper accounts without passwords: sign-in by e-mail link, orders, addresses, fit."""
