@@ -27,6 +27,7 @@ run: export PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 run: setup .env
 	$(FLASK) db upgrade
 	$(FLASK) demo load
+	$(FLASK) assets build
 	@$(FLASK) staff demo-logins
 	@echo "Serving the shop on http://127.0.0.1:$(PORT)"
 	PORT=$(PORT) WEB_CONCURRENCY=2 $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app

@@ -6,6 +6,8 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from . import (
+    assets,
+    compression,
     database,  # noqa: F401  (registers the SQLite connection settings)
     logs,
     pagecache,
@@ -50,6 +52,7 @@ def create_app(test_config=None):
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
+    assets.init_app(app)
     security.guard_hosts(app)
     security.trust_proxies(app)
     return app
@@ -89,6 +92,7 @@ def register_extensions(app):
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      include_object=database.include_object)
     csrf.init_app(app)
+    compression.init_app(app)
     pagecache.init_app(app)
     notices.init_app(app)
     login_manager.init_app(app)

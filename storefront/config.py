@@ -57,6 +57,9 @@ class Config:
     SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "USD")
     CART_LINE_CAP = _int("CART_LINE_CAP", 10)
     HOLD_MINUTES = _int("HOLD_MINUTES", 30)
+    # Where `flask assets build` writes static files with hashed names and gzip/brotli
+    # copies; empty: static/ is served as it is (plain names, a one-minute cache).
+    STATIC_BUILD_DIR = os.environ.get("STATIC_BUILD_DIR", str(ROOT / "instance" / "static"))
     PRODUCTS_PER_PAGE = 24
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None
