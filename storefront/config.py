@@ -25,7 +25,10 @@ class Config:
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
-    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    # Unset: the local address on PORT, the port gunicorn.conf.py binds, so links and the
+    # printed demo logins name the port the shop actually serves on.
+    PUBLIC_URL = (os.environ.get("PUBLIC_URL")
+                  or f"http://127.0.0.1:{os.environ.get('PORT') or 8000}").rstrip("/")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # Off only for load tests from one address (benchmarks/flash_sale.py).
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"

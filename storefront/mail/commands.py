@@ -22,6 +22,19 @@ def _transport():
         raise click.ClickException(str(error)) from None
 
 
+@mail_cli.command("where")
+def where():
+    """Say where the shop's e-mail goes: the SMTP server, or the folder of .eml files."""
+    transport = _transport()
+    folder = getattr(transport, "folder", None)
+    if folder is not None:
+        click.echo(f"E-mails (order confirmations, sign-in links, back-in-stock notices) "
+                   f"land in {folder}/ as .eml files: open them with any mail program. "
+                   f"Set MAIL_URL to send them for real.")
+    else:
+        click.echo(f"E-mails are sent through {transport.describe()}.")
+
+
 def _run_pass(transport, batch, lease, quiet_when_idle):
     due = service.count_due()
     if not due and quiet_when_idle:
