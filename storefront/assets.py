@@ -135,4 +135,4 @@ def build_command():
     if not target:
         raise click.ClickException("STATIC_BUILD_DIR is empty: there is nowhere to build to.")
     build(current_app.static_folder, target, echo=click.echo)
-    click.echo("Restart the shop to serve the new build.")
+    click.echo("A shop already running serves it once restarted.")

@@ -58,7 +58,14 @@ def test_the_procfile_starts_shop_mail_and_sweeper_and_ctrl_c_stops_them_all(tmp
         while not answers(f"http://127.0.0.1:{port}/healthz") and time.monotonic() < deadline:
             time.sleep(0.2)
         assert answers(f"http://127.0.0.1:{port}/healthz")
-        time.sleep(2)  # the two loops print their first line
+        time.sleep(2)  # the two loops have made a pass and wait for the next
+        # Waiting, neither loop keeps a transaction open: another writer gets in at once
+        # (an idle transaction holds SQLite's write lock, and the wait is 30 s).
+        started = time.monotonic()
+        sweep = subprocess.run([BIN / "flask", "--app", "wsgi", "inventory", "release-expired"],
+                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        assert sweep.returncode == 0, sweep.stderr
+        assert time.monotonic() - started < 15
     finally:
         os.killpg(honcho.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's group
         out, _ = honcho.communicate(timeout=40)

@@ -6,6 +6,7 @@ import time
 import click
 from flask.cli import AppGroup
 
+from ..extensions import db
 from . import service
 
 inventory_cli = AppGroup("inventory", help="Stock maintenance.")
@@ -28,6 +29,7 @@ def release_expired(watch, interval):
     try:
         while not stopping:
             _sweep(quiet_when_idle=True)
+            db.session.remove()  # hold no connection (or SQLite lock) while waiting
             deadline = time.monotonic() + interval
             while not stopping and time.monotonic() < deadline:
                 time.sleep(min(0.5, interval))

@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from ..extensions import db
 from ..models import utcnow
 from . import delivery, service
 from .transport import MailUrlError
@@ -83,6 +84,10 @@ def send(loop, interval, batch):
     try:
         while not stopping:
             _run_pass(transport, batch, lease, quiet_when_idle=True)
+            # The pass's reads end with it: an open transaction would keep SQLite's
+            # write lock (BEGIN IMMEDIATE), or a PostgreSQL session idle in one,
+            # for the whole wait, and the shop could not write meanwhile.
+            db.session.remove()
             deadline = time.monotonic() + interval
             while not stopping and time.monotonic() < deadline:
                 time.sleep(min(0.5, interval))
