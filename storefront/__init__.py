@@ -106,11 +106,13 @@ def register_blueprints(app):
     from .catalogue.routes import bp as catalogue_bp
     from .checkout.routes import bp as checkout_bp
     from .health import bp as health_bp
+    from .icons import bp as icons_bp
     from .notices.routes import bp as notices_bp
     from .staff import auth as staff_auth
     from .staff.routes import bp as staff_bp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(icons_bp)
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(articles_bp)
     app.register_blueprint(cart_bp)
