@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ..database import transactional
 from ..extensions import db
+from ..links import slugify
 from ..models import utcnow
 from . import service
 from .models import Article, ShopPage
@@ -20,6 +21,8 @@ AUTHOR_BIO = (
     "swollen ankles, and she still answers the questions customers ask most.\n\n"
     "She walks the same canal path every morning and tests every new shoe on it."
 )
+
+AUTHOR_PHOTO = "/static/img/authors/mira.svg"
 
 ARTICLES = [
     dict(
@@ -206,6 +209,9 @@ def load(author=None, progress=None):
     now = utcnow()
     if author is not None and not author.bio:
         author.bio = AUTHOR_BIO
+    if author is not None and not author.author_slug:
+        author.author_slug = slugify(author.display_name or "our-team", 80)
+        author.photo_url = author.photo_url or AUTHOR_PHOTO
     existing = set(db.session.scalars(
         select(Article.slug).where(Article.slug.in_([a["slug"] for a in ARTICLES]))))
     created = 0

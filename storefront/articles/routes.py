@@ -75,6 +75,12 @@ def shop_page(slug):
     return render_template("articles/page.html", page=shown.page, body=shown.html)
 
 
+@bp.get("/blog/authors/<slug>")
+@cached_page
+def author(slug):
+    return render_template("articles/author.html", page=service.author_page(slug[:80]))
+
+
 @bp.get("/sitemap.xml")
 @cached_page
 def sitemap():

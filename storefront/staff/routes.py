@@ -312,5 +312,6 @@ from . import notices as _waiting_demand  # noqa: E402, F401
 from . import orders as _orders  # noqa: E402, F401  (fulfilment pages)
 from . import pages as _pages  # noqa: E402, F401  (shop pages)
 from . import products as _products  # noqa: E402, F401  (product copy)
+from . import profile as _profile  # noqa: E402, F401  (author profiles)
 from . import search as _search  # noqa: E402, F401  (search synonyms)
 from . import variants as _variants  # noqa: E402, F401  (variant grid, prices)

@@ -18,7 +18,8 @@ def test_public_pages_along_a_purchase_have_no_serious_violations(shop, page):
     found = {}
     for name, path in [("home", "/"), ("catalogue", "/products?size=9&width=W"),
                        ("product", "/products/harbor-afo-walker?size=9&width=W&colour=black"),
-                       ("blog index", "/blog"), ("404", "/no-such-page"),
+                       ("blog index", "/blog"), ("author", "/blog/authors/mira-marketing"),
+                       ("404", "/no-such-page"),
                        ("empty cart", "/cart")]:
         page.goto(url + path)
         _check(page, found, name)
@@ -84,7 +85,7 @@ def test_main_staff_pages_have_no_serious_violations(shop, browser, page):
     pages = [("staff home", "/staff/"), ("inventory", "/staff/inventory"),
              ("variant", f"/staff/inventory/{vid}"), ("orders", "/staff/orders"),
              ("articles", "/staff/articles"), ("new article", "/staff/articles/new"),
-             ("comments", "/staff/comments")]
+             ("comments", "/staff/comments"), ("author profile", "/staff/profile")]
     for name, path in pages:
         response = page.goto(url + path)
         assert response.status == 200, path
