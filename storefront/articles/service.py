@@ -190,6 +190,7 @@ class ArticlePage:
     older: Article | None
     newer: Article | None
     comments: list = field(default_factory=list)
+    questions: list = field(default_factory=list)  # markdown.Question, for FAQPage data
 
 
 @dataclass
@@ -255,6 +256,7 @@ def article_page(slug, card, link, now=None):
         older=older,
         newer=newer,
         comments=shown,
+        questions=rendered.questions,
     )
 
 
@@ -673,6 +675,7 @@ class InvalidPage(InvalidArticle):
 class ShownPage:
     page: ShopPage
     html: str
+    questions: list = field(default_factory=list)  # markdown.Question, for FAQPage data
 
 
 def shop_page(slug):
@@ -680,8 +683,9 @@ def shop_page(slug):
     page = db.session.scalar(select(ShopPage).where(ShopPage.slug == slug))
     if page is None:
         raise PageNotFound()
-    html = Markup(markdown.render(page.body).html)  # noqa: S704 (nh3-cleaned HTML)  # nosec B704
-    return ShownPage(page, html)
+    rendered = markdown.render(page.body)
+    html = Markup(rendered.html)  # noqa: S704 (nh3-cleaned HTML)  # nosec B704
+    return ShownPage(page, html, rendered.questions)
 
 
 def footer_pages():
