@@ -7,7 +7,8 @@ hash of its content (`css/shop.3f9a0c1d2e4b.css`), with a `.gz` and a `.br` next
 each text file, and writes `manifest.json`. While that build matches static/,
 `url_for('static', ...)` links the hashed names, which are served with
 `Cache-Control: max-age=<ten years>, public, immutable`: a changed file gets a
-new name, so no browser keeps an old one. Without a build, or once a file in
+new name, so no browser keeps an old one. The hashed files of earlier builds
+stay, so a page or an e-mail that names one still shows it. Without a build, or once a file in
 static/ differs from what was built (an edit without a rebuild), the build is
 left aside as a whole and static/ is served under plain names with a one-minute
 cache: never a stale file.
@@ -68,11 +69,26 @@ def build(source, target, echo=lambda message: None):
                 compressor.compress(str(destination))
         manifest[name] = hashed
     (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    kept = _keep_earlier_versions(target, staging)
     shutil.rmtree(target, ignore_errors=True)
     os.replace(staging, target)
     echo(f"Built {len(manifest)} static file(s) into {target}, hashed, with gzip and "
-         "brotli copies.")
+         f"brotli copies; {kept} earlier version(s) kept.")
     return manifest
+
+
+def _keep_earlier_versions(target, staging):
+    """Copy the hashed files of earlier builds into the new one: pages cached by
+    browsers and proxies, and e-mails already sent, still name them."""
+    kept = 0
+    for name, path in _files(target) if target.is_dir() else ():
+        plain = name.removesuffix(".gz").removesuffix(".br")
+        destination = staging / name
+        if HASHED.search(plain) and not destination.exists():
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, destination)
+            kept += name == plain
+    return kept
 
 
 def current_manifest(source, target):

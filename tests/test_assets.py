@@ -94,6 +94,19 @@ def test_a_build_older_than_an_edit_of_static_is_left_aside(tmp_path):
     assert "img/new.svg" in manifest
 
 
+def test_a_new_build_keeps_the_hashed_files_earlier_pages_and_mails_name(tmp_path):
+    source = tmp_path / "src"
+    shutil.copytree(SOURCE, source)
+    first = assets.build(source, tmp_path / "out")["css/shop.css"]
+    (source / "css/shop.css").write_text("body { color: black; }\n")
+    second = assets.build(source, tmp_path / "out")["css/shop.css"]
+    assert first != second
+    assert (tmp_path / "out" / first).read_bytes() == (SOURCE / "css/shop.css").read_bytes()
+    assert (tmp_path / "out" / (first + ".br")).is_file()
+    assert (tmp_path / "out" / second).read_text() == "body { color: black; }\n"
+    assert assets.current_manifest(source, tmp_path / "out")["css/shop.css"] == second
+
+
 def test_the_build_command_writes_where_the_setting_says(app, runner, tmp_path):
     app.config["STATIC_BUILD_DIR"] = str(tmp_path / "static")
     result = runner.invoke(args=["assets", "build"])
