@@ -257,7 +257,7 @@ class SearchSynonym(db.Model):
     words: Mapped[str] = mapped_column(String(500))
 
 
-# Trigram similarity for misspelt searches (catalogue/trigrams.py); migration 0023 on
+# Trigram similarity for misspelt searches (catalogue/trigrams.py); migration 0022b on
 # databases built by migrations. Without it the same measure is computed in Python.
 event.listen(SearchSynonym.__table__, "after_create", DDL(
     "CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))

@@ -1,6 +1,6 @@
 """Typo tolerance: the shop's words closest to a misspelt one, by trigram similarity.
 
-On PostgreSQL with the pg_trgm extension (migration 0023) the database computes
+On PostgreSQL with the pg_trgm extension (migration 0022b) the database computes
 `similarity()`; elsewhere (SQLite, or a PostgreSQL where the extension could not
 be created) `similarity` below computes the same measure in Python, as pg_trgm
 defines it: lower-case, split into words at anything but letters and digits,

@@ -2,14 +2,14 @@
 picks the shop's words closest to a misspelt one. Where the role may not create
 it, the shop computes the same measure in Python (storefront/catalogue/trigrams.py).
 
-Revision ID: 0023
+Revision ID: 0022b
 Revises: 0022
 Create Date: 2026-12-04
 """
 from alembic import op
 
 
-revision = '0023'
+revision = '0022b'
 down_revision = '0022'
 branch_labels = None
 depends_on = None
