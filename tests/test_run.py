@@ -1,7 +1,9 @@
 """`make run`'s processes: the shop, the mail sender and the hold sweeper start together
 from the Procfile and stop together on Ctrl-C; the sweeper keeps sweeping."""
 
+import gzip
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -26,6 +28,12 @@ def free_port():
         return s.getsockname()[1]
 
 
+def fetch(url, **headers):
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 (local test URL)
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (local test URL)
+        return response.headers, response.read()
+
+
 def answers(url):
     try:
         with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (local test URL)
@@ -46,10 +54,12 @@ def test_the_procfile_starts_shop_mail_and_sweeper_and_ctrl_c_stops_them_all(tmp
     port = free_port()
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'shop.sqlite3'}",
                SECRET_KEY="procfile-test-secret-key-long-enough", WEB_CONCURRENCY="1",
-               PUBLIC_URL=f"http://127.0.0.1:{port}", PYTHONUNBUFFERED="1")
+               PUBLIC_URL=f"http://127.0.0.1:{port}", PYTHONUNBUFFERED="1",
+               STATIC_BUILD_DIR=str(tmp_path / "static"))
     env.pop("MAIL_URL", None)
-    subprocess.run([BIN / "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
-                   check=True, capture_output=True, timeout=120)
+    for step in (["db", "upgrade"], ["assets", "build"]):  # as make run does
+        subprocess.run([BIN / "flask", "--app", "wsgi", *step], cwd=ROOT, env=env,
+                       check=True, capture_output=True, timeout=120)
     honcho = subprocess.Popen([BIN / "honcho", "start", "--port", str(port)], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               start_new_session=True)
@@ -66,6 +76,14 @@ def test_the_procfile_starts_shop_mail_and_sweeper_and_ctrl_c_stops_them_all(tmp
                                cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
         assert sweep.returncode == 0, sweep.stderr
         assert time.monotonic() - started < 15
+        # The served shop: pages compressed, static files hashed, precompressed, kept.
+        headers, body = fetch(f"http://127.0.0.1:{port}/", **{"Accept-Encoding": "gzip, br"})
+        assert headers["Content-Encoding"] == "gzip"
+        css = re.search(r'href="(/static/css/shop\.[0-9a-f]{12}\.css)"',
+                        gzip.decompress(body).decode()).group(1)
+        headers, _ = fetch(f"http://127.0.0.1:{port}{css}", **{"Accept-Encoding": "br"})
+        assert headers["Content-Encoding"] == "br"
+        assert headers["Cache-Control"] == "max-age=315360000, public, immutable"
     finally:
         os.killpg(honcho.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's group
         out, _ = honcho.communicate(timeout=40)
