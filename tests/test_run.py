@@ -128,8 +128,8 @@ def test_the_sweeper_releases_holds_as_they_expire_and_stops_on_sigterm(app, mak
 
 
 def test_without_public_url_links_follow_the_port_the_shop_binds():
-    env = dict(os.environ, PORT="8123", SECRET_KEY="x")
-    env.pop("PUBLIC_URL", None)
+    # Empty, not absent: a developer's .env cannot fill it in then.
+    env = dict(os.environ, PORT="8123", SECRET_KEY="x", PUBLIC_URL="")
     shown = subprocess.run(
         [sys.executable, "-c", "from storefront.config import Config; print(Config.PUBLIC_URL)"],
         cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=60)
