@@ -17,12 +17,14 @@ def favicon():
         "Cache-Control": f"public, max-age={DAY}"}
 
 
+def _icon(filename, size, kind, purpose="any"):
+    return {"src": url_for("static", filename=filename), "sizes": size, "type": kind,
+            "purpose": purpose}
+
+
 @bp.get("/site.webmanifest")
 def manifest():
     name = current_app.config["SHOP_NAME"]
-    icon = lambda filename, size, kind, purpose="any": {  # noqa: E731
-        "src": url_for("static", filename=filename), "sizes": size, "type": kind,
-        "purpose": purpose}
     response = current_app.json.response({
         "name": name,
         "short_name": name,
@@ -34,11 +36,11 @@ def manifest():
         "theme_color": THEME_COLOUR,
         "background_color": BACKGROUND_COLOUR,
         "icons": [
-            icon("img/icon.svg", "any", "image/svg+xml"),
-            icon("img/icon-192.png", "192x192", "image/png"),
-            icon("img/icon-512.png", "512x512", "image/png"),
+            _icon("img/icon.svg", "any", "image/svg+xml"),
+            _icon("img/icon-192.png", "192x192", "image/png"),
+            _icon("img/icon-512.png", "512x512", "image/png"),
             # The shoe sits well inside the safe zone, so launchers may crop it round.
-            icon("img/icon-512.png", "512x512", "image/png", "maskable"),
+            _icon("img/icon-512.png", "512x512", "image/png", "maskable"),
         ],
     })
     response.mimetype = "application/manifest+json"
