@@ -12,7 +12,7 @@ $(BIN)/python:
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	@echo "Installing the shop's libraries into $(VENV) (a minute or so the first time)..."
-	$(BIN)/pip install --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --disable-pip-version-check --progress-bar on -r requirements-dev.txt
 	touch $@
 
 setup: $(VENV)/.installed
@@ -23,13 +23,19 @@ setup: $(VENV)/.installed
 	@echo "Wrote .env with a development SECRET_KEY."
 
 # Links in pages, e-mails and the printed logins use this port unless PUBLIC_URL is set.
+# The Procfile's processes (shop, mail sender, hold sweeper) run together under honcho;
+# Ctrl-C stops all three.
 run: export PUBLIC_URL ?= http://127.0.0.1:$(PORT)
+run: export PORT := $(PORT)
+run: export WEB_CONCURRENCY ?= 2
 run: setup .env
 	$(FLASK) db upgrade
 	$(FLASK) demo load
+	$(FLASK) assets build
 	@$(FLASK) staff demo-logins
-	@echo "Serving the shop on http://127.0.0.1:$(PORT)"
-	PORT=$(PORT) WEB_CONCURRENCY=2 $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+	@$(FLASK) mail where
+	@echo "Serving the shop on $$PUBLIC_URL with the mail sender and the hold sweeper; Ctrl-C stops them all."
+	$(BIN)/honcho start --port $(PORT)
 
 lint: setup
 	$(BIN)/ruff check .

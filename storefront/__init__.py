@@ -6,6 +6,8 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from . import (
+    assets,
+    compression,
     database,  # noqa: F401  (registers the SQLite connection settings)
     logs,
     pagecache,
@@ -50,6 +52,7 @@ def create_app(test_config=None):
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
+    assets.init_app(app)
     security.guard_hosts(app)
     security.trust_proxies(app)
     return app
@@ -92,6 +95,7 @@ def register_extensions(app):
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      include_object=database.include_object)
     csrf.init_app(app)
+    compression.init_app(app)
     pagecache.init_app(app)
     notices.init_app(app)
     returns.init_app(app)
@@ -107,6 +111,7 @@ def register_blueprints(app):
     from .catalogue.routes import bp as catalogue_bp
     from .checkout.routes import bp as checkout_bp
     from .health import bp as health_bp
+    from .icons import bp as icons_bp
     from .media.routes import bp as media_bp
     from .notices.routes import bp as notices_bp
     from .returns.routes import bp as returns_bp
@@ -114,6 +119,7 @@ def register_blueprints(app):
     from .staff.routes import bp as staff_bp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(icons_bp)
     app.register_blueprint(media_bp)
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(articles_bp)

@@ -28,7 +28,10 @@ class Config:
     # Every request to Stripe names this API version, so the objects the shop reads
     # have one shape whatever version the account or its webhook endpoint uses.
     STRIPE_API_VERSION = os.environ.get("STRIPE_API_VERSION", "2025-06-30.basil")
-    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    # Unset: the local address on PORT, the port gunicorn.conf.py binds, so links and the
+    # printed demo logins name the port the shop actually serves on.
+    PUBLIC_URL = (os.environ.get("PUBLIC_URL")
+                  or f"http://127.0.0.1:{os.environ.get('PORT') or 8000}").rstrip("/")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # Off only for load tests from one address (benchmarks/flash_sale.py).
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
@@ -69,6 +72,9 @@ class Config:
     EXCHANGE_HOLD_DAYS = _int("EXCHANGE_HOLD_DAYS", 30)
     RETURN_ADDRESS = os.environ.get(
         "RETURN_ADDRESS", "Returns desk\n400 Dock Road, Unit 3\nPortland, OR 97217\nUnited States")
+    # Where `flask assets build` writes static files with hashed names and gzip/brotli
+    # copies; empty: static/ is served as it is (plain names, a one-minute cache).
+    STATIC_BUILD_DIR = os.environ.get("STATIC_BUILD_DIR", str(ROOT / "instance" / "static"))
     PRODUCTS_PER_PAGE = 24
     # Uploaded photos and their sizes; `/media/` serves them (a CDN may sit in front).
     MEDIA_ROOT = os.environ.get("MEDIA_ROOT") or str(ROOT / "instance" / "media")

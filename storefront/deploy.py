@@ -149,11 +149,17 @@ def find_problems(config, environ=os.environ):
     return problems
 
 
-def find_warnings(config, demo_staff=()):
+def find_warnings(config, demo_staff=(), static_built=True):
     """Settings that are safe but probably not what a live shop wants, as Problems.
 
-    `demo_staff`: the e-mail addresses of demo staff accounts found in the database."""
+    `demo_staff`: the e-mail addresses of demo staff accounts found in the database;
+    `static_built`: whether STATIC_BUILD_DIR holds a build matching static/."""
     warnings = []
+    if not static_built:
+        warnings.append(Problem("F001", "Static files have no current build, so they are "
+                                        "served under plain names, cached for a minute and "
+                                        "uncompressed. Run flask --app wsgi assets build "
+                                        "before starting the shop."))
     if (config.get("STRIPE_SECRET_KEY") or "").startswith(("sk_test_", "rk_test_")):
         warnings.append(Problem("P003", "STRIPE_SECRET_KEY is a test-mode key: checkout "
                                         "works but no card is charged. Use the live key "
@@ -199,7 +205,9 @@ def check_deploy():
     """Check the current settings for production; exit 1 listing every problem.
 
     Warnings are listed too but do not fail the check."""
-    for warning in find_warnings(current_app.config, demo_staff=_demo_staff_present()):
+    built = bool(current_app.extensions.get("static_manifest"))
+    for warning in find_warnings(current_app.config, demo_staff=_demo_staff_present(),
+                                 static_built=built):
         click.echo(f"{warning.code} (warning): {warning.message}", err=True)
     problems = find_problems(current_app.config)
     for problem in problems:

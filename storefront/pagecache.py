@@ -54,6 +54,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.http import parse_etags
 
 from . import errors, responses, signals
+from .compression import GzipParts, accepts_gzip
 from .extensions import db, limiter
 from .inventory.models import StockLevel, StockMovement
 from .models import utcnow
@@ -454,14 +455,17 @@ def hole(name):
     return Markup(HOLE.format(name))  # noqa: S704 (a fixed marker, no user input)  # nosec B704
 
 
-def _fill(parts):
-    """The cached page for this visitor: `parts` is the page split at its holes
-    (text, hole name, text, ...), so filling it is one join."""
+def _fills(parts):
+    """This visitor's fills of the holes of `parts` (text, hole name, text, ...)."""
+    return [_fill_hole(parts[i]) for i in range(1, len(parts), 2)]
+
+
+def _fill(parts, fills):
+    """The cached page for this visitor: its text parts with `fills` between them."""
     if len(parts) == 1:
         return parts[0]
     filled = list(parts)
-    for i in range(1, len(filled), 2):
-        filled[i] = _fill_hole(filled[i])
+    filled[1::2] = fills
     return "".join(filled)
 
 
@@ -492,6 +496,18 @@ class _Page(NamedTuple):
     mimetype: str
     variants: frozenset | None  # whose stock it showed; None: every variant's
     stock: int  # their stock version (sum of change counts) as it showed them
+    gzip: GzipParts  # its text parts, deflated once
+
+
+def _page(version, body, mimetype, variants, stock):
+    parts = body.split(HOLE_MARK)
+    return _Page(version, parts, mimetype, variants, stock,
+                 GzipParts([part.encode() for part in parts[::2]]))
+
+
+def _etag(tag, gzipped):
+    # Each representation has its own strong validator (RFC 9110, 8.8.3.3).
+    return f'"{tag}-gzip"' if gzipped else f'"{tag}"'
 
 
 def _current(item):
@@ -542,23 +558,32 @@ def cached_page(view):
             token = g.get("csrf_token")  # Flask-WTF keeps the token it rendered here
             if token:
                 body = body.replace(token, HOLE.format("csrf"))
-            item = _Page(version, body.split(HOLE_MARK), response.mimetype, *reads.stock())
+            item = _page(version, body, response.mimetype, *reads.stock())
             if _unchanged_since_listening(store, since, item):
                 store.put(key, item, item.variants, since)
         etag = hashlib.blake2b(repr((key, item.version, item.stock)).encode(),
                                digest_size=12).hexdigest()
-        if not session and etag in request.if_none_match:  # nothing to personalise
-            return "", 304, {"ETag": f'"{etag}"', "Cache-Control": "no-cache"}
-        response = current_app.response_class(_fill(item.parts), mimetype=item.mimetype)
-        response.headers["ETag"] = f'"{etag}"'
+        gzipped = accepts_gzip(request.headers.get("Accept-Encoding"))
+        tag = _etag(etag, gzipped)
+        if not session and tag.strip('"') in request.if_none_match:  # nothing to personalise
+            return "", 304, {"ETag": tag, "Cache-Control": "no-cache"}
+        fills = _fills(item.parts)
+        if gzipped:
+            # Stored deflated: this response joins bytes, it compresses nothing.
+            response = current_app.response_class(
+                item.gzip.body([fill.encode() for fill in fills]), mimetype=item.mimetype)
+            response.headers["Content-Encoding"] = "gzip"
+        else:
+            response = current_app.response_class(_fill(item.parts, fills),
+                                                  mimetype=item.mimetype)
+        response.headers["ETag"] = tag
         response.headers["Cache-Control"] = "no-cache"
         if (_cookie_less(request.environ) and "page_cache_watcher" in current_app.extensions
                 and _unchanged_since_listening(ready, ready_since, item)):
             # What every visitor without cookies gets: keep it ready (ReadyPages, which
             # answers only while a watcher vouches for the version).
-            ready.put(key, _Ready(item.version, _ready_body(item.parts),
-                                  response.content_type, etag, item.stock),
-                      item.variants, ready_since)
+            ready.put(key, _ready(item, response.content_type, etag), item.variants,
+                      ready_since)
         return response
 
     wrapper.page_cached = True
@@ -582,21 +607,24 @@ class _Ready(NamedTuple):
     content_type: str
     etag: str
     stock: int  # as _Page.stock
+    gzip: GzipParts  # the same, deflated once
 
 
-def _ready_body(parts):
+def _ready(item, content_type, etag):
     """The page as every visitor without cookies gets it (their cart and messages are
     empty): bytes, or for a page with forms the text around its CSRF tokens, the one
-    thing that differs between two such visitors."""
+    thing that differs between two such visitors; and its deflated parts."""
     segments = [""]
-    for i, part in enumerate(parts):
+    for i, part in enumerate(item.parts):
         if i % 2 == 0:
             segments[-1] += part
         elif part == "csrf":
             segments.append("")
         else:
             segments[-1] += _fill_hole(part)
-    return segments[0].encode() if len(segments) == 1 else tuple(segments)
+    encoded = [segment.encode() for segment in segments]
+    body = encoded[0] if len(encoded) == 1 else tuple(segments)
+    return _Ready(item.version, body, content_type, etag, item.stock, GzipParts(encoded))
 
 
 class ReadyPages:
@@ -629,15 +657,22 @@ class ReadyPages:
 
     def _answer(self, ready, environ, start_response):
         started = perf_counter()
-        headers = [("ETag", f'"{ready.etag}"'), ("Cache-Control", "no-cache"),
-                   ("Vary", "Cookie")]
-        if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains(ready.etag):
+        gzipped = accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING"))
+        tag = _etag(ready.etag, gzipped)
+        # As Flask sends it: Flask-Compress names Accept-Encoding, the session Cookie.
+        headers = [("ETag", tag), ("Cache-Control", "no-cache"),
+                   ("Vary", "Accept-Encoding, Cookie")]
+        if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains(tag.strip('"')):
             status, body = 304, b""
         else:
             status, body = 200, ready.body
             if not isinstance(body, bytes):
-                body, session_headers = self._with_token(body, environ)
+                body, session_headers = self._with_token(body, environ, ready, gzipped)
                 headers += session_headers
+            elif gzipped:
+                body = ready.gzip.body()
+            if gzipped:
+                headers.append(("Content-Encoding", "gzip"))
             headers += [("Content-Type", ready.content_type),
                         ("Content-Length", str(len(body)))]
         # What Flask's after_request hook adds and logs, by the same function.
@@ -648,11 +683,15 @@ class ReadyPages:
         start_response("200 OK" if status == 200 else "304 NOT MODIFIED", headers)
         return [body]
 
-    def _with_token(self, segments, environ):
+    def _with_token(self, segments, environ, ready, gzipped):
         """The page with a new CSRF token, and the cookie of the session that holds it."""
         app = self.app
         with app.request_context(environ):
-            body = generate_csrf().join(segments).encode()
+            token = generate_csrf()
+            if gzipped:
+                body = ready.gzip.body([token.encode()] * (len(segments) - 1))
+            else:
+                body = token.join(segments).encode()
             response = app.response_class()
             app.session_interface.save_session(app, session, response)
             return body, [("Set-Cookie", cookie)

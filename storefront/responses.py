@@ -22,6 +22,9 @@ READY_PATH_SKIPS = {
     "LoginManager._update_remember_cookie": "no login without cookies",
     # Adds rate-limit headers for the limits that applied: none apply to cached pages.
     "Limiter.__inject_headers": "cached pages have no limits",
+    # Compresses what views answer with: a ready page keeps its gzip body and says
+    # Vary: Accept-Encoding itself.
+    "Compress.after_request": "ready pages are stored compressed",
 }
 
 

@@ -70,6 +70,15 @@ def test_missing_mail_url_is_a_warning_not_a_problem():
     assert codes(GOOD | {"MAIL_URL": "smtp://shop:pw@mail.example:587?tls=1"}) == []
 
 
+def test_static_files_without_a_current_build_are_a_warning(app, runner, monkeypatch):
+    assert [w.code for w in find_warnings(GOOD, static_built=False)] == ["F001", "M001"]
+    monkeypatch.setenv("WEB_CONCURRENCY", "4")
+    app.config.update(GOOD | {"MAIL_URL": "smtp://shop:pw@mail.example:587?tls=1"})
+    result = runner.invoke(args=["check-deploy"])  # the tests' app serves static/ as it is
+    assert result.exit_code == 0, result.output
+    assert "F001 (warning): Static files have no current build" in result.output
+
+
 def test_command_shows_the_mail_warning_and_still_passes(app, runner, monkeypatch):
     monkeypatch.setenv("WEB_CONCURRENCY", "4")
     app.config.update(GOOD | {"MAIL_URL": None})
@@ -136,6 +145,7 @@ def test_demo_staff_accounts_still_present_are_a_warning(app, runner, monkeypatc
     from storefront.staff import demo
 
     monkeypatch.setenv("WEB_CONCURRENCY", "4")
+    monkeypatch.setitem(app.extensions, "static_manifest", {"css/shop.css": "built"})
     app.config.update(GOOD | {"MAIL_URL": "smtp://shop:pw@mail.example:587?tls=1"})
     clean = runner.invoke(args=["check-deploy"])
     assert clean.exit_code == 0 and "warning" not in clean.output, clean.output

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ..database import transactional
 from ..extensions import db
+from ..links import slugify
 from ..models import utcnow
 from . import service
 from .models import Article, ShopPage
@@ -20,6 +21,8 @@ AUTHOR_BIO = (
     "swollen ankles, and she still answers the questions customers ask most.\n\n"
     "She walks the same canal path every morning and tests every new shoe on it."
 )
+
+AUTHOR_PHOTO = "/static/img/authors/mira.svg"
 
 ARTICLES = [
     dict(
@@ -78,6 +81,22 @@ length, fits best.
 If the brace rubs, or your foot sits at an odd angle in the shoe, talk to the person who made
 the orthosis. A small adjustment to the brace can make an ordinary shoe work, and they can
 tell you how much depth your particular brace needs.
+
+## Questions readers ask
+
+```questions
+Q: Should I buy a size up to fit my AFO?
+A: Usually not. Try your usual length one width up, with the insole taken out; a longer
+shoe leaves the heel loose and the toes catching.
+
+Q: Can I wear the brace in sandals?
+A: Some sandals with a closed heel and two adjustable straps take a low-profile brace.
+Look for "Room for a brace" among the features on the product page.
+
+Q: Do I need a different shoe for each foot?
+A: Only if the braced foot needs more room than the other. Shoes sold as mismatched pairs
+let you pick a size or width for each foot at no extra cost.
+```
 """,
     ),
     dict(
@@ -206,6 +225,9 @@ def load(author=None, progress=None):
     now = utcnow()
     if author is not None and not author.bio:
         author.bio = AUTHOR_BIO
+    if author is not None and not author.author_slug:
+        author.author_slug = slugify(author.display_name or "our-team", 80)
+        author.photo_url = author.photo_url or AUTHOR_PHOTO
     existing = set(db.session.scalars(
         select(Article.slug).where(Article.slug.in_([a["slug"] for a in ARTICLES]))))
     created = 0
@@ -269,6 +291,18 @@ the card you paid with, within five working days of the parcel reaching us.
 ## Mismatched pairs
 
 Pairs with a different size or width for each foot can be exchanged like any other pair.
+
+## Questions and answers
+
+```questions
+Q: Who pays for the return parcel?
+A: We do, for exchanges and refunds alike: the label comes with the e-mail that confirms
+your request.
+
+Q: Can I exchange shoes I have worn outside?
+A: We can only take back shoes worn indoors. If a pair rubs after a walk, write to us
+anyway: we would rather help you find a fit than lose you.
+```
 """),
     dict(slug="contact", title="Contact us", summary="Questions about fit, an order or "
          "a return: how to reach the people who can answer.", body="""\

@@ -4,10 +4,25 @@ Bodies are Markdown rendered by markdown-it-py with raw HTML turned off, then
 cleaned by nh3 against an allow-list, so nothing an author (or an attacker who
 got hold of an author's account) types can run script in a shopper's browser.
 Product shortcodes are swapped for cards only after cleaning, from trusted
-templates. Comments are plain text: escaped, with web addresses made into
-links that search engines do not follow.
+templates. A fenced block marked `questions` holds questions and answers:
+
+    ```questions
+    Q: Do these fit over an ankle brace?
+    A: Most of them do: the product page says "Room for a brace".
+
+    Q: Can I return worn shoes?
+    A: Shoes worn indoors only, within 60 days.
+    ```
+
+It becomes a definition list (question, answer in Markdown), and the page says
+the same as FAQPage structured data; a block without a complete question and
+answer stays a code block, so the author sees it did not work.
+
+Comments are plain text: escaped, with web addresses made into links that search
+engines do not follow.
 """
 
+import html as htmllib
 import re
 from dataclasses import dataclass, field
 
@@ -32,12 +47,13 @@ _RESERVED_IDS = {"main", "comments", "comment-form", "contents", "featured-produ
 _ALLOWED_TAGS = {
     "p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "a", "em", "strong", "code",
     "pre", "blockquote", "hr", "br", "img", "table", "thead", "tbody", "tr", "th", "td",
-    "s", "del",
+    "s", "del", "dl", "dt", "dd",
 }
 _ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title"},
     "ol": {"start"},
+    "dl": {"class"},
     **{f"h{n}": {"id"} for n in range(2, 7)},
 }
 _URL_SCHEMES = {"http", "https", "mailto"}
@@ -53,6 +69,56 @@ class Heading:
 
 
 @dataclass
+class Question:
+    question: str
+    answer_html: str  # cleaned with the rest of the body
+
+    @property
+    def answer_text(self):
+        """The answer without markup, for structured data."""
+        return htmllib.unescape(nh3.clean(self.answer_html, tags=set())).strip()
+
+    @property
+    def structured(self):
+        """schema.org's Question, as FAQPage data lists it."""
+        return {"@type": "Question", "name": self.question,
+                "acceptedAnswer": {"@type": "Answer", "text": self.answer_text}}
+
+
+QUESTIONS_INFO = "questions"
+_QUESTION = re.compile(r"^\s*Q:\s*(.*)$")
+_ANSWER = re.compile(r"^\s*A:\s*(.*)$")
+
+
+def _questions(text):
+    """(question, answer Markdown) pairs of a questions block; a question without an
+    answer, or text before the first question, is left out."""
+    pairs, question, answer = [], None, None
+    for line in text.splitlines():
+        q, a = _QUESTION.match(line), _ANSWER.match(line)
+        if q:
+            if question and answer and answer.strip():
+                pairs.append((question, answer))
+            question, answer = q.group(1).strip(), None
+        elif a and question and answer is None:
+            answer = a.group(1)
+        elif answer is not None:
+            answer += "\n" + line.strip()  # indented as a continuation, not as code
+        elif question is not None and line.strip():
+            question += " " + line.strip()  # a long question wrapped over lines
+    if question and answer and answer.strip():
+        pairs.append((question, answer))
+    return pairs
+
+
+def _questions_html(pairs):
+    items = "".join(
+        f"<dt>{escape(question)}</dt><dd>{_markdown.render(answer.strip())}</dd>"
+        for question, answer in pairs)
+    return f'<dl class="questions">{items}</dl>\n'
+
+
+@dataclass
 class Rendered:
     """Clean HTML (shortcodes still as text), the headings for a table of contents,
     and the product slugs the body names."""
@@ -61,6 +127,7 @@ class Rendered:
     headings: list = field(default_factory=list)
     product_slugs: list = field(default_factory=list)
     words: int = 0
+    questions: list = field(default_factory=list)  # Question, in the order shown
 
     @property
     def reading_minutes(self):
@@ -94,8 +161,15 @@ def _anchor(text, taken):
 def render(body):
     """Render a Markdown body to clean HTML, collecting headings and product shortcodes."""
     tokens = _markdown.parse(body or "")
-    headings, taken = [], set()
+    headings, taken, asked = [], set(), 0
     for i, token in enumerate(tokens):
+        if token.type == "fence" and token.info.strip().lower() == QUESTIONS_INFO:
+            pairs = _questions(token.content)
+            if pairs:
+                # Rendered as it stands, then cleaned with the body below.
+                token.type, token.content = "html_block", _questions_html(pairs)
+                asked += len(pairs)
+            continue
         if token.type not in ("heading_open", "heading_close"):
             continue
         # The article title is the page's only h1, so body headings start at h2.
@@ -120,7 +194,18 @@ def render(body):
         if i % 2 == 0:
             slugs.extend(s for s in SHORTCODE.findall(part) if s not in slugs)
     words = len(_WORD.findall(SHORTCODE.sub("", body or "")))
-    return Rendered(html, headings, slugs, words)
+    return Rendered(html, headings, slugs, words, _shown_questions(html) if asked else [])
+
+
+_DEFINITION = re.compile(r"<dt>(.*?)</dt>\s*<dd>(.*?)</dd>", re.S)
+_QUESTION_LISTS = re.compile(r'<dl class="questions">(.*?)</dl>', re.S)
+
+
+def _shown_questions(html):
+    """The questions as the cleaned HTML shows them (so the data says what the page says)."""
+    return [Question(htmllib.unescape(question), answer.strip())
+            for block in _QUESTION_LISTS.findall(html)
+            for question, answer in _DEFINITION.findall(block)]
 
 
 _URL = re.compile(r"https?://[^\s<>\"']*[^\s<>\"'.,;:!?)\]]")

@@ -72,7 +72,14 @@ def shop_pages_for_the_footer():
 @cached_page
 def shop_page(slug):
     shown = service.shop_page(slug[:80])
-    return render_template("articles/page.html", page=shown.page, body=shown.html)
+    return render_template("articles/page.html", page=shown.page, body=shown.html,
+                           questions=shown.questions)
+
+
+@bp.get("/blog/authors/<slug>")
+@cached_page
+def author(slug):
+    return render_template("articles/author.html", page=service.author_page(slug[:80]))
 
 
 @bp.get("/sitemap.xml")

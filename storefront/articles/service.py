@@ -132,6 +132,54 @@ def list_published(page=1, tag=None, now=None, per_page=PER_PAGE):
     return BlogPage(articles, page, pages, total, tag_row)
 
 
+# -- author pages -----------------------------------------------------------------------
+
+# Staff accounts belong to the staff package, above this one: known here by table name.
+_staff = table("staff_user", column("id"), column("author_slug"))
+
+
+class AuthorNotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+    def __init__(self, slug):
+        super().__init__(f"No author has published under the address {slug!r}.")
+
+
+@dataclass
+class AuthorPage:
+    author: object  # the staff account, as an article's `author`
+    articles: list  # their published articles, newest first
+
+
+def author_page(slug, now=None):
+    """An author with a public address and their published articles, newest first.
+
+    Raises AuthorNotFound for an unknown address and for an author with nothing
+    published: staff who do not write are not listed anywhere.
+    """
+    now = now or utcnow()
+    articles = db.session.scalars(
+        _published(now).join(_staff, _staff.c.id == Article.author_id)
+        .where(_staff.c.author_slug == slug)
+        .options(selectinload(Article.tags))
+        .order_by(Article.publish_at.desc(), Article.id.desc())
+    ).unique().all()
+    if not articles:
+        raise AuthorNotFound(slug)
+    for article in articles:
+        article.reading_minutes = markdown.render(article.body).reading_minutes
+    return AuthorPage(articles[0].author, articles)
+
+
+def photo_url_problem(url):
+    """What is wrong with an author photo or cover image address, or None."""
+    if url and not (url.startswith("/") and not url.startswith("//")
+                    or url.startswith("https://")):
+        return "Use a path on this shop (starting with /) or an https:// address."
+    return None
+
+
 @dataclass
 class ArticlePage:
     article: Article
@@ -142,6 +190,7 @@ class ArticlePage:
     older: Article | None
     newer: Article | None
     comments: list = field(default_factory=list)
+    questions: list = field(default_factory=list)  # markdown.Question, for FAQPage data
 
 
 @dataclass
@@ -207,6 +256,7 @@ def article_page(slug, card, link, now=None):
         older=older,
         newer=newer,
         comments=shown,
+        questions=rendered.questions,
     )
 
 
@@ -324,7 +374,14 @@ def sitemap(now=None):
     pages = db.session.execute(
         select(ShopPage.slug, ShopPage.updated_at).order_by(ShopPage.position, ShopPage.id)
     ).all()
+    authors = db.session.execute(
+        select(_staff.c.author_slug, func.max(Article.updated_at), func.max(Article.publish_at))
+        .join(_staff, _staff.c.id == Article.author_id)
+        .where(_is_published(now), _staff.c.author_slug.is_not(None))
+        .group_by(_staff.c.author_slug).order_by(_staff.c.author_slug)
+    ).all()
     return {
+        "authors": [(slug, max(updated, published)) for slug, updated, published in authors],
         "products": [(slug, created) for slug, created in catalogue.sitemap_products()],
         "articles": [(slug, max(updated, published))
                      for slug, updated, published in articles],
@@ -414,8 +471,7 @@ def save_article(article_id, data, author_id=None):
         errors["featured"] = "No product has the web address " + ", ".join(
             repr(s) for s in missing) + "."
     cover = data.cover_image.strip()
-    if cover and not (cover.startswith("/") and not cover.startswith("//")
-                      or cover.startswith("https://")):
+    if photo_url_problem(cover):
         errors["cover_image"] = ("The cover image must be a path on this shop or an "
                                  "https:// address.")
     if errors:
@@ -619,6 +675,7 @@ class InvalidPage(InvalidArticle):
 class ShownPage:
     page: ShopPage
     html: str
+    questions: list = field(default_factory=list)  # markdown.Question, for FAQPage data
 
 
 def shop_page(slug):
@@ -626,8 +683,9 @@ def shop_page(slug):
     page = db.session.scalar(select(ShopPage).where(ShopPage.slug == slug))
     if page is None:
         raise PageNotFound()
-    html = Markup(markdown.render(page.body).html)  # noqa: S704 (nh3-cleaned HTML)  # nosec B704
-    return ShownPage(page, html)
+    rendered = markdown.render(page.body)
+    html = Markup(rendered.html)  # noqa: S704 (nh3-cleaned HTML)  # nosec B704
+    return ShownPage(page, html, rendered.questions)
 
 
 def footer_pages():

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import (
+    DDL,
     JSON,
     Boolean,
     CheckConstraint,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
     func,
     text,
 )
@@ -287,6 +289,11 @@ class SearchSynonym(db.Model):
     # Lower-case words or phrases separated by commas.
     words: Mapped[str] = mapped_column(String(500))
 
+
+# Trigram similarity for misspelt searches (catalogue/trigrams.py); migration 0024 on
+# databases built by migrations. Without it the same measure is computed in Python.
+event.listen(SearchSynonym.__table__, "after_create", DDL(
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
 
 announce_edits("catalogue", Product, ProductImage, Variant, Feature, Tag, Size, Width, Colour)
 announce_edits("search", SearchSynonym)

@@ -14,6 +14,7 @@ from ..database import transactional
 from ..exceptions import DomainError
 from ..extensions import db
 from ..inventory import service as inventory
+from . import trigrams
 from .models import (
     CATEGORIES,
     GENDERS,
@@ -186,6 +187,8 @@ class Listing:
     options: dict = field(default_factory=dict)
     # When nothing matched: a search in the shop's own words that would ("snekaer" -> "sneaker").
     suggestion: str = ""
+    # When misspelt words were read as the shop's closest words: the search as it was read.
+    corrected: str = ""
 
 
 def _cards(products, fit=None):
@@ -235,8 +238,17 @@ def list_products(filters, per_page=24, fit=None):
     if filters.gender:
         query = query.where(Product.gender.in_([filters.gender, "unisex"]))
     groups = synonym_groups() if filters.q else []
-    for word in search_words(filters.q):
-        query = query.where(or_(*(_matches_word(w) for w in with_synonyms(word, groups))))
+    words, corrections = search_words(filters.q), {}
+    for word in words:
+        alternatives = with_synonyms(word, groups)
+        if len(word) >= MIN_TYPO_LENGTH and not _finds_any(alternatives):
+            # A word no product has: read it as the shop's closest word ("snekaer"),
+            # so the shoes shown are those the notice names.
+            close = trigrams.closest(word, _vocabulary(groups), limit=1)
+            if close:
+                corrections[word] = close[0]
+                alternatives = with_synonyms(close[0], groups)
+        query = query.where(or_(*(_matches_word(w) for w in alternatives)))
     for slug in filters.features:
         query = query.where(Product.features.any(Feature.slug == slug))
     variant_match = []
@@ -275,7 +287,20 @@ def list_products(filters, per_page=24, fit=None):
         query.order_by(*order).limit(per_page).offset((page - 1) * per_page)
     ).all()
     suggestion = did_you_mean(filters.q, groups) if total == 0 and filters.q else ""
-    return Listing(_cards(products, fit), total, page, pages, filters, suggestion=suggestion)
+    corrected = " ".join(corrections.get(w, w) for w in words) if corrections and total else ""
+    return Listing(_cards(products, fit), total, page, pages, filters, suggestion=suggestion,
+                   corrected=corrected)
+
+
+# Shorter words are too often a close spelling of some other real word to be read as
+# one ("hose"); they get a "Did you mean" instead.
+MIN_TYPO_LENGTH = 5
+
+
+def _finds_any(words):
+    """Whether some published product matches any of `words`."""
+    return db.session.scalar(select(exists().where(
+        Product.published.is_(True), or_(*(_matches_word(w) for w in words)))))
 
 
 def search_words(q):

@@ -1,21 +1,50 @@
 """`flask inventory ...`: sweep expired holds and check the ledger against the counters."""
 
+import signal
+import time
+
 import click
 from flask.cli import AppGroup
 
+from ..extensions import db
 from . import service
 
 inventory_cli = AppGroup("inventory", help="Stock maintenance.")
 
 
 @inventory_cli.command("release-expired")
-def release_expired():
+@click.option("--watch", is_flag=True,
+              help="Keep sweeping, one pass every --interval seconds, until stopped.")
+@click.option("--interval", type=click.FloatRange(min=0.5), default=60.0, show_default=True,
+              help="Seconds between passes with --watch.")
+def release_expired(watch, interval):
     """Release every checkout hold that has passed its expiry."""
+    if not watch:
+        _sweep(quiet_when_idle=False)
+        return
+    stopping = []
+    # SIGTERM from a process manager ends the loop between passes, never inside one.
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    click.echo(f"Releasing expired checkout holds every {interval:g}s; Ctrl-C stops.")
+    try:
+        while not stopping:
+            _sweep(quiet_when_idle=True)
+            db.session.remove()  # hold no connection (or SQLite lock) while waiting
+            deadline = time.monotonic() + interval
+            while not stopping and time.monotonic() < deadline:
+                time.sleep(min(0.5, interval))
+    except KeyboardInterrupt:
+        pass
+    click.echo("Stopped.")
+
+
+def _sweep(quiet_when_idle):
     released = service.release_expired()
     for item in released:
         click.echo(f"variant {item.variant_id}: released {item.units} held unit(s)")
-    total = sum(item.units for item in released)
-    click.echo(f"Released {total} unit(s) on {len(released)} variant(s).")
+    if released or not quiet_when_idle:
+        total = sum(item.units for item in released)
+        click.echo(f"Released {total} unit(s) on {len(released)} variant(s).")
 
 
 @inventory_cli.command("reconcile")

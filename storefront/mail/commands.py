@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from ..extensions import db
 from ..models import utcnow
 from . import delivery, service
 from .transport import MailUrlError
@@ -20,6 +21,19 @@ def _transport():
         return delivery.configured_transport()
     except MailUrlError as error:
         raise click.ClickException(str(error)) from None
+
+
+@mail_cli.command("where")
+def where():
+    """Say where the shop's e-mail goes: the SMTP server, or the folder of .eml files."""
+    transport = _transport()
+    folder = getattr(transport, "folder", None)
+    if folder is not None:
+        click.echo(f"E-mails (order confirmations, sign-in links, back-in-stock notices) "
+                   f"land in {folder}/ as .eml files: open them with any mail program. "
+                   f"Set MAIL_URL to send them for real.")
+    else:
+        click.echo(f"E-mails are sent through {transport.describe()}.")
 
 
 def _run_pass(transport, batch, lease, quiet_when_idle):
@@ -70,6 +84,10 @@ def send(loop, interval, batch):
     try:
         while not stopping:
             _run_pass(transport, batch, lease, quiet_when_idle=True)
+            # The pass's reads end with it: an open transaction would keep SQLite's
+            # write lock (BEGIN IMMEDIATE), or a PostgreSQL session idle in one,
+            # for the whole wait, and the shop could not write meanwhile.
+            db.session.remove()
             deadline = time.monotonic() + interval
             while not stopping and time.monotonic() < deadline:
                 time.sleep(min(0.5, interval))

@@ -46,7 +46,9 @@ class ArticleForm(FlaskForm):
         description="## for a section heading (it goes into the contents list), ### for a "
                     "sub-heading. A line with only [[product:product-web-address]] shows a "
                     "product card with price and live stock; inside a sentence it becomes a "
-                    "link with the product's name.")
+                    "link with the product's name. Questions and answers go between a line "
+                    "```questions and a line ```, each question on a line starting Q: and "
+                    "its answer on the next starting A:.")
     cover_image = StringField("Cover image", validators=[Optional(), Length(max=300)],
                               description="A path on this shop such as /static/img/... or an "
                                           "https:// address.")

@@ -38,6 +38,10 @@ class StaffUser(db.Model):
     role: Mapped[str] = mapped_column(String(20))
     display_name: Mapped[str] = mapped_column(String(120), default="")
     bio: Mapped[str] = mapped_column(Text, default="")
+    # An author's public page is /blog/authors/<author_slug>, once they have one and
+    # a published article; the photo is a path on the shop or an https:// address.
+    author_slug: Mapped[str | None] = mapped_column(String(80), unique=True)
+    photo_url: Mapped[str] = mapped_column(String(300), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     session_nonce: Mapped[str] = mapped_column(String(64), default=new_session_nonce)
     created_at = created_at_column()

@@ -27,7 +27,9 @@ class PageForm(FlaskForm):
                             description="One sentence for search results and link previews.")
     body = TextAreaField("Body (Markdown)", validators=[Length(max=100_000)],
                          description="## for a section heading, ### for a sub-heading, "
-                                     "- at the start of a line for a list.")
+                                     "- at the start of a line for a list. Questions and "
+                                     "answers go between a line ```questions and a line "
+                                     "```, each question starting Q: and its answer A:.")
     position = IntegerField("Place in the footer", default=0,
                             validators=[NumberRange(-1000, 1000, "Use a number from -1000 "
                                                                  "to 1000.")],

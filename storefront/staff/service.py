@@ -1,15 +1,20 @@
 """Staff accounts: creation, password login, sessions and API tokens."""
 
 import hashlib
+import re
 import secrets
+from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import signals
+from ..articles.service import photo_url_problem
 from ..database import transactional
 from ..exceptions import DomainError
 from ..extensions import db
 from ..inputs import parse_id
+from ..links import slugify
 from ..models import utcnow
 from .models import ROLES, ApiToken, StaffUser, new_session_nonce
 
@@ -178,3 +183,56 @@ def ensure_staff(email, password, role, display_name=""):
     if existing is not None:
         return existing, False
     return create_staff(email, password, role, display_name), True
+
+
+# -- author profiles -------------------------------------------------------------------
+
+AUTHOR_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class InvalidProfile(DomainError):
+    """The author profile form has a problem; `errors` maps field names to messages."""
+
+    status = 422
+    code = "invalid_profile"
+
+    def __init__(self, errors):
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass
+class ProfileInput:
+    display_name: str
+    author_slug: str
+    bio: str
+    photo_url: str
+
+
+@transactional
+def save_author_profile(user_id, data):
+    """Set the name, public address, bio and photo that articles and the author page
+    show; raises InvalidProfile naming each wrong field. Renews the cached pages."""
+    user = db.session.get(StaffUser, user_id)
+    errors = {}
+    name = " ".join(data.display_name.split())[:120]
+    slug = data.author_slug.strip().lower() or (slugify(name, 80) if name else "")
+    if slug and not AUTHOR_SLUG.match(slug):
+        errors["author_slug"] = ("The web address may use lower-case letters, digits and "
+                                 "single hyphens only.")
+    elif slug and db.session.scalar(select(StaffUser.id).where(
+            StaffUser.author_slug == slug, StaffUser.id != user.id)):
+        errors["author_slug"] = f"Another author already uses the web address {slug!r}."
+    photo = data.photo_url.strip()
+    problem = photo_url_problem(photo)
+    if problem:
+        errors["photo_url"] = problem
+    if errors:
+        raise InvalidProfile(errors)
+    user.display_name = name
+    user.author_slug = slug or None
+    user.bio = data.bio.replace("\r\n", "\n").strip()
+    user.photo_url = photo
+    # Bylines and author boxes on cached pages show these.
+    signals.send(signals.content_changed, kind="staff_user", ids=[user.id])
+    return user

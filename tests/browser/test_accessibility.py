@@ -18,7 +18,8 @@ def test_public_pages_along_a_purchase_have_no_serious_violations(shop, page):
     found = {}
     for name, path in [("home", "/"), ("catalogue", "/products?size=9&width=W"),
                        ("product", "/products/harbor-afo-walker?size=9&width=W&colour=black"),
-                       ("blog index", "/blog"), ("404", "/no-such-page"),
+                       ("blog index", "/blog"), ("author", "/blog/authors/mira-marketing"),
+                       ("404", "/no-such-page"),
                        ("empty cart", "/cart"), ("sign in", "/account/login")]:
         page.goto(url + path)
         _check(page, found, name)
@@ -85,7 +86,7 @@ def test_main_staff_pages_have_no_serious_violations(shop, browser, page):
              ("variant", f"/staff/inventory/{vid}"), ("orders", "/staff/orders"),
              ("returns", "/staff/returns"), ("returns report", "/staff/returns/report"),
              ("articles", "/staff/articles"), ("new article", "/staff/articles/new"),
-             ("comments", "/staff/comments"),
+             ("comments", "/staff/comments"), ("author profile", "/staff/profile"),
              ("product photos",
               f"/staff/products/{product_id(app, 'harbor-afo-walker')}/photos")]
     for name, path in pages:

@@ -23,6 +23,7 @@ PUBLIC_PAGES = [
     "/blog",
     "/blog/foot-drop-explained",
     "/blog/choosing-shoes-to-wear-with-an-afo",
+    "/blog/authors/mira-marketing",
     "/pages/shipping",
     "/pages/accessibility",
     "/cart",
@@ -50,6 +51,7 @@ STAFF_PAGES = [
     "/staff/pages",
     "/staff/pages/new",
     "/staff/search",
+    "/staff/profile",
 ]
 
 # Pages found by following a link from a listing: (listing, link selector, name).

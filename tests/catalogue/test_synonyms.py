@@ -1,5 +1,5 @@
-"""Search that understands people: the shop's synonyms and "did you mean" for typos,
-the same on SQLite and PostgreSQL."""
+"""Search that understands people: the shop's synonyms, misspelt words read as the
+shop's closest words, and "did you mean"; the same on SQLite and PostgreSQL."""
 
 import re
 
@@ -42,22 +42,44 @@ def test_synonyms_find_the_same_products_on_every_backend(client, shelf, q, expe
     assert names(client.get("/products", query_string={"q": q})) == expected
 
 
-@pytest.mark.parametrize("q, suggestion", [
-    ("trainr", "trainer"),
-    ("junipr", "juniper"),
-    ("snekaer strap", ""),  # no word of the shop is close to "snekaer"
-    ("xyzzy", ""),
+@pytest.mark.parametrize("q, expected, read_as", [
+    ("trainr", {"Ridge Strap Trainer"}, "trainer"),
+    ("junipr", {"Juniper House Shoe"}, "juniper"),
+    ("walkr brace", {"Harbor Walker"}, "walker brace"),  # each word on its own
+    ("orthotc", {"Harbor Walker"}, "orthotic"),  # a misspelt synonym brings its group
+    ("velcor", {"Ridge Strap Trainer"}, "velcro"),
+    ("snekaer strap", set(), ""),  # no word of the shop is close to "snekaer"
+    ("xyzzy", set(), ""),
 ])
-def test_a_search_with_no_results_suggests_the_closest_spelling(client, shelf, q, suggestion):
+def test_a_misspelt_word_finds_the_shoes_of_the_closest_word(client, shelf, q, expected,
+                                                             read_as):
+    response = client.get("/products", query_string={"q": q})
+    assert names(response) == expected
+    body = text(response)
+    if read_as:
+        assert f"Showing shoes for <strong>{read_as}</strong>: no shoe matches" in body
+    else:
+        assert "Showing shoes for" not in body
+    assert "Did you mean" not in body
+
+
+def test_correctly_spelt_words_are_never_corrected(client, shelf):
+    body = text(client.get("/products", query_string={"q": "trainer"}))
+    assert names(client.get("/products?q=trainer")) == {"Ridge Strap Trainer"}
+    assert "Showing shoes for" not in body
+
+
+@pytest.mark.parametrize("q, suggestion", [("hose", "house"), ("dery", "derby")])
+def test_a_short_misspelt_word_is_not_guessed_at_but_suggested(client, shelf, q, suggestion):
+    # Four letters are too often some other real word to search for a guess; the shopper
+    # is offered the closest spelling that finds shoes instead.
     response = client.get("/products", query_string={"q": q})
     assert names(response) == set()
     body = text(response)
-    if suggestion:
-        link = re.search(r'Did you mean <a href="([^"]+)">([^<]+)</a>\?', body)
-        assert link and link.group(2) == suggestion
-        assert names(client.get(link.group(1).replace("&amp;", "&")))
-    else:
-        assert "Did you mean" not in body
+    assert "Showing shoes for" not in body
+    link = re.search(r'Did you mean <a href="([^"]+)">([^<]+)</a>\?', body)
+    assert link and link.group(2) == suggestion
+    assert names(client.get(link.group(1).replace("&amp;", "&")))
 
 
 def test_demo_words_let_velcro_and_typos_find_demo_shoes(client, runner):
@@ -66,7 +88,8 @@ def test_demo_words_let_velcro_and_typos_find_demo_shoes(client, runner):
     assert "Ridge Strap Trainer" in names(client.get("/products?q=velcro"))
     assert "Harbor AFO Walker" in names(client.get("/products?q=orthotic"))
     body = text(client.get("/products?q=snekaer"))
-    assert 'Did you mean <a href="/products?q=sneaker">sneaker</a>?' in body
+    assert "Showing shoes for <strong>sneaker</strong>" in body
+    assert names(client.get("/products?q=snekaer")) == names(client.get("/products?q=sneaker"))
     again = runner.invoke(args=["demo", "load"])
     assert "Search synonyms: already set, left as they are." in again.output
 
