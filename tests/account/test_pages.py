@@ -211,3 +211,22 @@ def test_account_pages_ask_a_visitor_to_sign_in(client, path):
     response = client.get(path)
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/account/login")
+
+
+def test_a_shipped_order_offers_its_return_from_the_account_and_shows_the_return(app,
+                                                                                   make_product):
+    from tests.returns.helpers import ask, shipped_order
+
+    product = make_product(stock=[3, 2], sizes=["8", "9"])
+    bought, wanted = product.variants
+    order = shipped_order(app, bought)  # placed with ada@example.com
+    ada = Browser(app)
+    sign_in(ada, "ada@example.com")
+    page = text(ada.get("/account"))
+    assert f'href="/orders/{order.token}/returns/new"' in page
+
+    assert ask(ada, order, {order.lines[0]: (1, wanted)}).status_code == 303
+    page = text(ada.get("/account"))
+    assert f"Return R-{order.number}-1 (exchange): requested, waiting for the parcel." in page
+    # The one pair is on its way back: nothing is left to return.
+    assert "/returns/new" not in page
