@@ -66,6 +66,10 @@ def parse_params(pairs):
     return listify(root)
 
 
+# Stripe's three-decimal currencies: their amounts must end in 0.
+THREE_DECIMAL = {"bhd", "jod", "kwd", "omr", "tnd"}
+
+
 def _int(value, name):
     try:
         return int(value)
@@ -203,8 +207,11 @@ class FakeStripe:
             if not (price.get("product_data") or {}).get("name"):
                 raise StripeFailure(400, "invalid_request_error", "product_data.name missing.")
             currencies.add(price.get("currency"))
-            total += _int(price.get("unit_amount"), "unit_amount") * _int(
-                item.get("quantity"), "quantity")
+            unit_amount = _int(price.get("unit_amount"), "unit_amount")
+            if price.get("currency") in THREE_DECIMAL and unit_amount % 10:
+                raise StripeFailure(400, "invalid_request_error",
+                                    "Amounts in three-decimal currencies must end in 0.")
+            total += unit_amount * _int(item.get("quantity"), "quantity")
         if len(currencies) != 1:
             raise StripeFailure(400, "invalid_request_error", "All items need one currency.")
         now = int(time.time())

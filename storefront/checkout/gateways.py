@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import stripe
 from flask import current_app
 
+from .. import money
 from ..exceptions import DomainError
 
 # Shipping is to North America only; Stripe asks for the list up front.
@@ -99,12 +100,17 @@ def session_state(obj):
         payment_intent = payment_intent.get("id")
     metadata = obj.get("metadata") or {}
     amount = obj.get("amount_total")
+    currency = (obj.get("currency") or "").upper() or None
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        amount = None
+    elif currency and money.known(currency):
+        amount = money.from_stripe(amount, currency)
     return SessionState(
         session_id=str(obj.get("id") or ""),
         status=str(obj.get("status") or ""),
         payment_status=str(obj.get("payment_status") or ""),
-        amount_total=amount if isinstance(amount, int) and not isinstance(amount, bool) else None,
-        currency=(obj.get("currency") or "").upper() or None,
+        amount_total=amount,
+        currency=currency,
         payment_reference=payment_intent or None,
         order_number=metadata.get("order_number") or obj.get("client_reference_id"),
         email=_text(customer.get("email"), 254) or None,
@@ -143,7 +149,7 @@ class StripeGateway:
                     "quantity": line.quantity,
                     "price_data": {
                         "currency": order.currency.lower(),
-                        "unit_amount": line.unit_price_cents,
+                        "unit_amount": money.to_stripe(line.unit_price_cents, order.currency),
                         "product_data": {
                             "name": line.title,
                             "description": f"{line.option_label}, SKU {line.sku}",
@@ -188,11 +194,12 @@ class StripeGateway:
     def refund(self, payment_reference, amount, currency, idempotency_key, order_number):
         refund = self._call(
             "refund the payment", self.client.v1.refunds.create,
-            {"payment_intent": payment_reference, "amount": amount,
+            {"payment_intent": payment_reference, "amount": money.to_stripe(amount, currency),
              "metadata": {"order_number": order_number, "issued_by": REFUND_MARK}},
             {"idempotency_key": idempotency_key},
         )
-        return Refund(refund.id, refund.amount, refund.currency.upper(), refund.status)
+        code = refund.currency.upper()
+        return Refund(refund.id, money.from_stripe(refund.amount, code), code, refund.status)
 
     def list_refunds(self, payment_reference):
         page = self._call("list refunds", self.client.v1.refunds.list,
@@ -200,7 +207,8 @@ class StripeGateway:
         refunds = []
         for item in page.to_dict().get("data", []):
             metadata = item.get("metadata") or {}
-            refunds.append(Refund(item["id"], item["amount"], item["currency"].upper(),
+            code = item["currency"].upper()
+            refunds.append(Refund(item["id"], money.from_stripe(item["amount"], code), code,
                                   item["status"], metadata.get("issued_by") == REFUND_MARK))
         return refunds
 
