@@ -74,6 +74,7 @@ def import_models():
     """Import every package's models so the metadata (and Alembic) sees all tables."""
     from . import pagecache  # noqa: F401
     from .articles import models as _articles  # noqa: F401
+    from .cart import models as _cart  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
     from .checkout import models as _checkout  # noqa: F401
     from .inventory import models as _inventory  # noqa: F401

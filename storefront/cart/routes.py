@@ -19,6 +19,8 @@ from . import service
 
 bp = Blueprint("cart", __name__)
 SESSION_KEY = "cart"
+# The discount code the shopper entered; re-checked every time the cart is priced.
+DISCOUNT_KEY = "discount_code"
 # Adding and changing lines share one budget per address (CART_RATE_LIMIT).
 cart_limit = limiter.shared_limit(lambda: current_app.config["CART_RATE_LIMIT"], scope="cart")
 
@@ -34,6 +36,17 @@ def save_cart(cart):
 
 def clear_cart():
     session.pop(SESSION_KEY, None)
+    session.pop(DISCOUNT_KEY, None)
+
+
+def current_code():
+    """The discount code this browser entered, or None."""
+    code = session.get(DISCOUNT_KEY)
+    return code if isinstance(code, str) and code else None
+
+
+def current_view():
+    return service.view(current_cart(), current_code())
 
 
 @bp.app_context_processor
@@ -52,21 +65,54 @@ def _input():
     return request.form
 
 
+def _page(status=200, code_error="", code_value=""):
+    return render_template("cart/cart.html", cart=current_view(), line_cap=service.line_cap(),
+                           code_error=code_error, code_value=code_value), status
+
+
 @bp.get("/cart")
 def show():
-    return render_template("cart/cart.html", cart=service.view(current_cart()),
-                           line_cap=service.line_cap())
+    return _page()
 
 
 @bp.get("/cart.json")
 def show_json():
-    return jsonify(service.view(current_cart()).as_dict())
+    return jsonify(current_view().as_dict())
+
+
+@bp.post("/cart/discount")
+@cart_limit
+def apply_discount():
+    typed = str(_input().get("code") or "")
+    try:
+        code, message = service.apply_code(current_cart(), typed)
+    except service.discounts.DiscountRefused as refused:
+        if wants_json():
+            raise
+        # Said at the field, the cart and any code already applied as they were.
+        return _page(422, code_error=refused.message, code_value=typed.strip()[:40])
+    session[DISCOUNT_KEY] = code
+    if wants_json():
+        return jsonify({"message": message, "cart": current_view().as_dict()})
+    flash(message, "success")
+    return redirect(url_for("cart.show"), 303)
+
+
+@bp.post("/cart/discount/remove")
+def remove_discount():
+    code = session.pop(DISCOUNT_KEY, None)
+    message = f"Code {code} removed." if code else "No code was applied."
+    if wants_json():
+        return jsonify({"message": message, "cart": current_view().as_dict()})
+    flash(message, "success")
+    return redirect(url_for("cart.show"), 303)
 
 
 def _changed(cart, message):
     save_cart(cart)
     if wants_json():
-        return jsonify({"message": message, "cart": service.view(cart).as_dict()})
+        return jsonify({"message": message,
+                        "cart": service.view(cart, current_code()).as_dict()})
     flash(message, "success")
     return redirect(url_for("cart.show"), 303)
 

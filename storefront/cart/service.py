@@ -15,10 +15,12 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from .. import money
 from ..catalogue import service as catalogue
 from ..exceptions import DomainError
 from ..inputs import parse_id, parse_int
 from ..inventory import service as inventory
+from . import discounts
 
 # A signed cookie holds about 4 KB; this many lines fit with room to spare.
 MAX_LINES = 30
@@ -171,10 +173,30 @@ class CartLine:
 class CartView:
     lines: list
     currency: str
+    # The code the shopper entered, priced against these lines (None without one), or
+    # why it does not apply now (the cart changed, the code expired...).
+    discount: discounts.AppliedDiscount | None = None
+    discount_problem: str = ""
 
     @property
     def subtotal(self):
         return sum(line.line_total for line in self.lines if line.orderable)
+
+    @property
+    def discount_amount(self):
+        return self.discount.amount if self.discount else 0
+
+    @property
+    def total(self):
+        return self.subtotal - self.discount_amount
+
+    def line_discount(self, line):
+        return self.discount.per_line.get(line.key, 0) if self.discount else 0
+
+    def priced_lines(self):
+        """(key, product id, line total) of the orderable lines, for pricing a code."""
+        return [(line.key, line.variant.product_id, line.line_total)
+                for line in self.lines if line.orderable]
 
     @property
     def item_count(self):
@@ -192,6 +214,8 @@ class CartView:
         return {
             "lines": [line.as_dict() for line in self.lines],
             "subtotal": self.subtotal,
+            "discount": self.discount.as_dict() if self.discount else None,
+            "total": self.total,
             "currency": self.currency,
             "item_count": self.item_count,
             "can_checkout": self.can_checkout,
@@ -264,8 +288,9 @@ def parse_quantity(raw, *, allow_zero=False):
     return quantity
 
 
-def view(cart):
-    """Price the cart from the database and check each line against live stock."""
+def view(cart, code=None):
+    """Price the cart from the database and check each line against live stock; with a
+    discount `code`, price that too (a code that does not apply is said, not applied)."""
     variants = catalogue.variants_by_id(_variant_ids(cart))
     stock = inventory.levels(variants)
 
@@ -283,7 +308,26 @@ def view(cart):
             continue
         lines.append(CartLine(key, quantity, variants.get(key), units(key)))
     lines.sort(key=lambda line: (line.title, line.variant_id))
-    return CartView(lines, current_app.config["SHOP_CURRENCY"])
+    shown = CartView(lines, current_app.config["SHOP_CURRENCY"])
+    if code and shown.priced_lines():
+        try:
+            shown.discount = discounts.check(code, shown.priced_lines(), shown.subtotal,
+                                             shown.currency)
+        except discounts.DiscountRefused as refused:
+            shown.discount_problem = refused.message
+    return shown
+
+
+def apply_code(cart, code):
+    """Check a code against the cart; returns (the code as stored, message).
+
+    Raises DiscountRefused saying why it cannot be used; nothing is kept then."""
+    shown = view(cart)
+    if not shown.priced_lines():
+        raise discounts.DiscountRefused("Add something to your cart before entering a code.")
+    applied = discounts.check(code, shown.priced_lines(), shown.subtotal, shown.currency)
+    saving = money.format_money(applied.amount, shown.currency)
+    return applied.code, f"Code {applied.code} applied: you save {saving}."
 
 
 def _describe(variant):

@@ -118,6 +118,27 @@ def session_state(obj):
     )
 
 
+def _line_item(order, line):
+    """One Checkout line. A discounted line goes as one item at its discounted total, so
+    the line amounts add up to the order total exactly (a saving rounded once per line
+    need not divide by the quantity)."""
+    description = f"{line.option_label}, SKU {line.sku}"
+    quantity, unit = line.quantity, line.unit_price_cents
+    if line.discount_cents:
+        saving = money.format_money(line.discount_cents, order.currency)
+        description = (f"{line.quantity} × {description}; code {order.discount_code} "
+                       f"saves {saving}")
+        quantity, unit = 1, line.charged_cents
+    return {
+        "quantity": quantity,
+        "price_data": {
+            "currency": order.currency.lower(),
+            "unit_amount": money.to_stripe(unit, order.currency),
+            "product_data": {"name": line.title, "description": description},
+        },
+    }
+
+
 class StripeGateway:
     """Stripe Checkout Sessions through stripe.StripeClient."""
 
@@ -144,20 +165,7 @@ class StripeGateway:
     def create_session(self, order, urls, expires_at):
         params = {
             "mode": "payment",
-            "line_items": [
-                {
-                    "quantity": line.quantity,
-                    "price_data": {
-                        "currency": order.currency.lower(),
-                        "unit_amount": money.to_stripe(line.unit_price_cents, order.currency),
-                        "product_data": {
-                            "name": line.title,
-                            "description": f"{line.option_label}, SKU {line.sku}",
-                        },
-                    },
-                }
-                for line in order.lines
-            ],
+            "line_items": [_line_item(order, line) for line in order.lines],
             "client_reference_id": order.number,
             "metadata": {"order_number": order.number},
             "payment_intent_data": {"metadata": {"order_number": order.number}},

@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -68,7 +69,10 @@ class Order(db.Model):
         CheckConstraint(f"status IN ({_STATUS_LIST})", name="status_known"),
         CheckConstraint("subtotal_cents >= 0", name="subtotal_non_negative"),
         CheckConstraint("shipping_cents >= 0", name="shipping_non_negative"),
-        CheckConstraint("total_cents = subtotal_cents + shipping_cents", name="total_adds_up"),
+        CheckConstraint("discount_cents >= 0 AND discount_cents <= subtotal_cents",
+                        name="discount_within_subtotal"),
+        CheckConstraint("total_cents = subtotal_cents - discount_cents + shipping_cents",
+                        name="total_adds_up"),
         Index("ix_shop_order_status_created_at", "status", "created_at"),
     )
 
@@ -79,6 +83,10 @@ class Order(db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     subtotal_cents: Mapped[int] = mapped_column(Integer)
     shipping_cents: Mapped[int] = mapped_column(Integer, default=0)
+    # The discount code's saving (the sum of the lines' discounts) and the code as typed
+    # into the shop's records at checkout; 0 and "" without a code.
+    discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    discount_code: Mapped[str] = mapped_column(String(40), default="", server_default="")
     total_cents: Mapped[int] = mapped_column(Integer)
     gateway: Mapped[str] = mapped_column(String(20))
     gateway_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
@@ -225,6 +233,8 @@ class OrderLine(db.Model):
         CheckConstraint("unit_price_cents >= 0", name="unit_price_non_negative"),
         CheckConstraint("line_total_cents = unit_price_cents * quantity",
                         name="line_total_adds_up"),
+        CheckConstraint("discount_cents >= 0 AND discount_cents <= line_total_cents",
+                        name="discount_within_line_total"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -250,8 +260,15 @@ class OrderLine(db.Model):
     unit_price_cents: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
     line_total_cents: Mapped[int] = mapped_column(Integer)
+    # This line's share of the order's discount, rounded once, in minor units.
+    discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     order: Mapped[Order] = relationship(back_populates="lines")
+
+    @property
+    def charged_cents(self):
+        """What the shopper pays for this line after its discount."""
+        return self.line_total_cents - self.discount_cents
 
     @property
     def is_pair(self):

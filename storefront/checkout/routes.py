@@ -16,7 +16,7 @@ from flask import (
 )
 
 from ..articles.routes import SOURCE_ARTICLE_KEY
-from ..cart.routes import clear_cart, current_cart
+from ..cart.routes import clear_cart, current_cart, current_code
 from ..errors import wants_json
 from ..extensions import csrf, limiter
 from ..links import absolute_url
@@ -56,8 +56,10 @@ def start():
         session.pop(PENDING_KEY, None)
     try:
         order = service.start_checkout(current_cart(), _urls_for,
-                                       session.get(SOURCE_ARTICLE_KEY))
-    except (service.CheckoutError, service.PaymentUnavailable) as error:
+                                       session.get(SOURCE_ARTICLE_KEY), code=current_code(),
+                                       email=request.form.get("email"))
+    except (service.CheckoutError, service.PaymentUnavailable, service.DiscountRefused,
+            service.InvalidDetails) as error:
         if wants_json():
             raise
         flash(error.message, "error")

@@ -16,6 +16,7 @@ service`); the modules import each other only downwards in that list (orders
 is shared by all, reports stands alone).
 """
 
+from ...cart.discounts import DiscountRefused
 from .actions import add_order_note, cancel_paid_order, resolve_attention, ship_order
 from .errors import (
     BadSignature,
@@ -58,7 +59,8 @@ from .reports import ARTICLE_SORTS, SALE_STATUSES, ArticleSales, ArticleSalesRep
 __all__ = [
     "ADDRESS_FIELDS", "ARTICLE_SORTS", "HOLD_GRACE", "SALE_STATUSES",
     "ArticleSales", "ArticleSalesReport", "BadSignature", "CartNotReady", "CheckoutError",
-    "InvalidDetails", "InvalidOrderState", "InvalidOrderTransition", "OrderNotFound",
+    "DiscountRefused", "InvalidDetails", "InvalidOrderState", "InvalidOrderTransition",
+    "OrderNotFound",
     "PaymentPageExpired", "PaymentResult", "PaymentUnavailable", "RefundFailed", "StockShort",
     "WebhooksNotConfigured",
     "abandon_checkout", "add_order_note", "article_sales", "cancel_paid_order", "clean_address",

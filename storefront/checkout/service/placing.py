@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ...articles.models import Article
+from ...cart import discounts
 from ...cart import service as cart_service
 from ...database import transactional
 from ...extensions import db
@@ -76,19 +77,34 @@ def _shortage_message(shortages, names):
             + " Nothing was charged; change your cart and check out again.")
 
 
+def _clean_email(raw):
+    email = str(raw or "").strip()
+    if email and ("@" not in email or len(email) > 254 or any(c.isspace() for c in email)):
+        message = "Enter an e-mail address like name@example.com, or leave it empty."
+        raise InvalidDetails(message, {"email": message})
+    return email or None
+
+
 @transactional
-def _open_order(cart, gateway_name, pay_by, source_article_id=None):
-    """Create the pending order from the cart (prices from the database) and hold its stock."""
+def _open_order(cart, gateway_name, pay_by, source_article_id=None, code=None, email=None):
+    """Create the pending order from the cart (prices from the database), take a use of
+    its discount code and hold its stock."""
     view = cart_service.view(cart)
     if not view.lines:
         raise CartNotReady("Your cart is empty.")
     withdrawn = [line for line in view.lines if not line.orderable]
     if withdrawn:
         raise CartNotReady("Some items in your cart are no longer sold. Remove them to check out.")
+    applied = None
+    if code:
+        # Re-checked now: the code may have expired or run out since it was applied.
+        applied = discounts.check(code, view.priced_lines(), view.subtotal, view.currency)
+    saving = applied.amount if applied else 0
     order = Order(
         number=_new_number(), token=secrets.token_urlsafe(32), status="pending",
         currency=view.currency, subtotal_cents=view.subtotal, shipping_cents=0,
-        total_cents=view.subtotal, gateway=gateway_name,
+        discount_cents=saving, discount_code=applied.code if applied else "",
+        total_cents=view.subtotal - saving, gateway=gateway_name, email=email,
         hold_expires_at=pay_by + HOLD_GRACE, payment_expires_at=pay_by,
         source_article_id=_known_article_id(source_article_id),
     )
@@ -103,6 +119,7 @@ def _open_order(cart, gateway_name, pay_by, source_article_id=None):
             right_width=right.width.label if right else None,
             unit_price_cents=line.unit_price, quantity=line.quantity,
             line_total_cents=line.line_total,
+            discount_cents=applied.per_line.get(line.key, 0) if applied else 0,
         ))
     db.session.add(order)
     db.session.flush()
@@ -120,6 +137,12 @@ def _open_order(cart, gateway_name, pay_by, source_article_id=None):
             [{"variant_id": s.variant_id, "requested": s.requested,
               "available": max(s.available, 0)} for s in error.shortages],
         ) from error
+    if applied:
+        # After the hold: locks are taken order, variants, code, as close_unpaid takes them.
+        discounts.redeem(applied, order.id, email)
+        record_event(order, "discount_taken",
+                     f"Code {applied.code} takes {money(saving, order.currency)} off.",
+                     "shopper")
     record_event(order, "created",
            f"Order placed for {money(order.total_cents, order.currency)}; "
            f"{order.item_count} item(s) held until {clock_time(order.hold_expires_at)}.",
@@ -138,19 +161,21 @@ def _attach_session(order_id, session):
     return order
 
 
-def start_checkout(cart, urls_for, source_article_id=None):
+def start_checkout(cart, urls_for, source_article_id=None, *, code=None, email=None):
     """Open a pending order holding the cart's stock, then its payment session.
 
     `urls_for(order)` gives the CheckoutUrls for that order; `source_article_id`
-    is the article the shopper came from (an unknown one is ignored). Returns the
-    order. Raises CartNotReady, StockShort (nothing held), PaymentUnavailable
-    (hold released).
+    is the article the shopper came from (an unknown one is ignored); `code` the
+    discount code entered on the cart, `email` the shopper's address if given.
+    Returns the order. Raises CartNotReady, StockShort (nothing held),
+    DiscountRefused, InvalidDetails (nothing taken), PaymentUnavailable (hold released).
     """
+    email = _clean_email(email)
     gateway = gateways.get()
     now = utcnow()
     pay_by = now + timedelta(minutes=current_app.config["HOLD_MINUTES"])
     pay_by = gateway.session_expiry(pay_by, now)
-    order_id = _open_order(cart, gateway.name, pay_by, source_article_id)
+    order_id = _open_order(cart, gateway.name, pay_by, source_article_id, code, email)
     order = get_order(order_id)
     try:
         session = gateway.create_session(order, urls_for(order), order.payment_expires_at)
@@ -177,6 +202,10 @@ def close_unpaid(order_id, closing, reason, actor, *, release_reason="hold_relea
         return "already_done"
     released = inventory.release(order.stock_reference, reason=release_reason,
                                  actor=actor_name(actor), note=reason)
+    given_back = discounts.give_back(order.id)
+    if given_back:
+        record_event(order, "discount_given_back",
+                     f"The use of code {given_back} was given back.", actor)
     order.cancel_reason = reason
     order.cancelled_at = utcnow()
     units = sum(released.values())
