@@ -225,6 +225,11 @@ def all_discounts():
                                                         Discount.id.desc())).all()
 
 
+def product_choices():
+    """(id, title) of every product, for choosing the ones a code applies to."""
+    return [(p.id, p.title) for p in db.session.scalars(select(Product).order_by(Product.title))]
+
+
 def get_discount(discount_id):
     """A discount by id, or None."""
     return db.session.get(Discount, discount_id)

@@ -308,6 +308,7 @@ def inventory_import_apply():
 # `bp` from here, so they come last.
 from . import account_views as _accounts  # noqa: E402, F401  (staff accounts, audit)
 from . import articles as _articles  # noqa: E402, F401  (marketing pages)
+from . import discounts as _discounts  # noqa: E402, F401  (discount codes)
 from . import notices as _waiting_demand  # noqa: E402, F401
 from . import orders as _orders  # noqa: E402, F401  (fulfilment pages)
 from . import pages as _pages  # noqa: E402, F401  (shop pages)

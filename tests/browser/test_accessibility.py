@@ -33,6 +33,10 @@ def test_public_pages_along_a_purchase_have_no_serious_violations(shop, page):
 
     add_to_cart(page, url, "harbor-afo-walker", 9, "W", "black")
     _check(page, found, "cart with a line")
+    page.fill("#discount-code", "NO-SUCH-CODE")
+    page.click("text=Apply code")
+    page.wait_for_selector("#discount-code-error")
+    _check(page, found, "cart with a refused code")
     page.click("text=Check out")
     page.wait_for_url(re.compile(r"/checkout/demo/"))
     _check(page, found, "demo payment page")
@@ -84,7 +88,8 @@ def test_main_staff_pages_have_no_serious_violations(shop, browser, page):
     pages = [("staff home", "/staff/"), ("inventory", "/staff/inventory"),
              ("variant", f"/staff/inventory/{vid}"), ("orders", "/staff/orders"),
              ("articles", "/staff/articles"), ("new article", "/staff/articles/new"),
-             ("comments", "/staff/comments")]
+             ("comments", "/staff/comments"), ("discount codes", "/staff/discounts"),
+             ("new discount code", "/staff/discounts/new")]
     for name, path in pages:
         response = page.goto(url + path)
         assert response.status == 200, path
