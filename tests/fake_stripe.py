@@ -214,6 +214,24 @@ class FakeStripe:
             total += unit_amount * _int(item.get("quantity"), "quantity")
         if len(currencies) != 1:
             raise StripeFailure(400, "invalid_request_error", "All items need one currency.")
+        subtotal = total
+        options = params.get("shipping_options") or []
+        shipping_cost = None
+        for option in options:
+            data = option.get("shipping_rate_data") or {}
+            fixed = data.get("fixed_amount") or {}
+            if (data.get("type") != "fixed_amount" or not data.get("display_name")
+                    or fixed.get("currency") not in currencies):
+                raise StripeFailure(400, "invalid_request_error",
+                                    "shipping_rate_data needs a type, a display_name and a "
+                                    "fixed_amount in the session's currency.")
+            _int(fixed.get("amount"), "fixed_amount.amount")
+        if options:  # the first option is the one preselected for the shopper
+            first = options[0]["shipping_rate_data"]
+            shipping_cost = {"amount_total": int(first["fixed_amount"]["amount"]),
+                             "shipping_rate": _new_id("shr"),
+                             "display_name": first["display_name"]}
+            total += shipping_cost["amount_total"]
         now = int(time.time())
         expires_at = _int(params.get("expires_at", now + MAX_SESSION_SECONDS), "expires_at")
         if not MIN_SESSION_SECONDS <= expires_at - now <= MAX_SESSION_SECONDS:
@@ -226,7 +244,8 @@ class FakeStripe:
         session = {
             "id": session_id, "object": "checkout.session", "mode": "payment",
             "livemode": False, "status": "open", "payment_status": "unpaid",
-            "amount_subtotal": total, "amount_total": total, "currency": currencies.pop(),
+            "amount_subtotal": subtotal, "amount_total": total, "currency": currencies.pop(),
+            "shipping_cost": shipping_cost,
             "client_reference_id": params.get("client_reference_id"),
             "metadata": params.get("metadata") or {}, "expires_at": expires_at,
             "created": now, "success_url": params["success_url"],

@@ -1,5 +1,6 @@
-"""Discount codes (their products and each order's use of one), and what an order's
-discount took off, per order and per line; the order total now subtracts it.
+"""What an order costs: discount codes (their products and each order's use of one),
+shipping rates, and on orders the discount per order and per line and the chosen rate's
+name; the order total is now subtotal - discount + shipping.
 
 Revision ID: 0019
 Revises: 0017
@@ -63,6 +64,19 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_discount_redemption')),
     sa.UniqueConstraint('order_id', name=op.f('uq_discount_redemption_order_id'))
     )
+    op.create_table('shipping_rate',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('price_cents', sa.Integer(), nullable=False),
+    sa.Column('free_at_cents', sa.Integer(), nullable=True),
+    sa.Column('countries', sa.String(length=1000), nullable=False),
+    sa.Column('estimate', sa.String(length=80), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('free_at_cents IS NULL OR free_at_cents >= 0', name=op.f('ck_shipping_rate_free_at_non_negative')),
+    sa.CheckConstraint('price_cents >= 0', name=op.f('ck_shipping_rate_price_non_negative')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_shipping_rate'))
+    )
     with op.batch_alter_table('discount_redemption', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_discount_redemption_discount_id'), ['discount_id'], unique=False)
         batch_op.create_index('uq_discount_redemption_email', ['discount_id', 'email'], unique=True, sqlite_where=sa.text('email IS NOT NULL AND released_at IS NULL'), postgresql_where=sa.text('email IS NOT NULL AND released_at IS NULL'))
@@ -76,6 +90,7 @@ def upgrade():
     with op.batch_alter_table('shop_order', schema=None) as batch_op:
         batch_op.add_column(sa.Column('discount_cents', sa.Integer(), server_default=sa.text('0'), nullable=False))
         batch_op.add_column(sa.Column('discount_code', sa.String(length=40), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('shipping_rate_name', sa.String(length=80), server_default='', nullable=False))
         batch_op.drop_constraint(batch_op.f('ck_shop_order_total_adds_up'), type_='check')
         batch_op.create_check_constraint(
             batch_op.f('ck_shop_order_total_adds_up'),
@@ -95,6 +110,7 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('ck_shop_order_total_adds_up'), type_='check')
         batch_op.create_check_constraint(
             batch_op.f('ck_shop_order_total_adds_up'), 'total_cents = subtotal_cents + shipping_cents')
+        batch_op.drop_column('shipping_rate_name')
         batch_op.drop_column('discount_code')
         batch_op.drop_column('discount_cents')
 
@@ -106,6 +122,7 @@ def downgrade():
         batch_op.drop_index('uq_discount_redemption_email', sqlite_where=sa.text('email IS NOT NULL AND released_at IS NULL'), postgresql_where=sa.text('email IS NOT NULL AND released_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_discount_redemption_discount_id'))
 
+    op.drop_table('shipping_rate')
     op.drop_table('discount_redemption')
     op.drop_table('discount_product')
     op.drop_table('discount')

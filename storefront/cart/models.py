@@ -96,3 +96,38 @@ class DiscountRedemption(db.Model):
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     discount: Mapped[Discount] = relationship()
+
+
+class ShippingRate(db.Model):
+    """A way of sending the parcel: its price, when it is free, and where it goes."""
+
+    __tablename__ = "shipping_rate"
+    __table_args__ = (
+        CheckConstraint("price_cents >= 0", name="price_non_negative"),
+        CheckConstraint("free_at_cents IS NULL OR free_at_cents >= 0",
+                        name="free_at_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    price_cents: Mapped[int] = mapped_column(Integer)
+    # Free when the goods (after any discount) cost at least this; None: never free.
+    free_at_cents: Mapped[int | None] = mapped_column(Integer)
+    # ISO 3166 country codes it serves, upper case, separated by spaces ("US CA").
+    countries: Mapped[str] = mapped_column(String(1000))
+    estimate: Mapped[str] = mapped_column(String(80), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at = created_at_column()
+
+    @property
+    def country_codes(self):
+        return self.countries.split()
+
+    def serves(self, country):
+        return bool(country) and country.upper() in self.country_codes
+
+    def price_for(self, goods_cents):
+        """The price of sending goods worth `goods_cents` (minor units) this way."""
+        if self.free_at_cents is not None and goods_cents >= self.free_at_cents:
+            return 0
+        return self.price_cents

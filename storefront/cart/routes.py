@@ -21,6 +21,9 @@ bp = Blueprint("cart", __name__)
 SESSION_KEY = "cart"
 # The discount code the shopper entered; re-checked every time the cart is priced.
 DISCOUNT_KEY = "discount_code"
+# The delivery country and shipping rate chosen on the cart; re-checked at checkout.
+COUNTRY_KEY = "ship_country"
+RATE_KEY = "ship_rate"
 # Adding and changing lines share one budget per address (CART_RATE_LIMIT).
 cart_limit = limiter.shared_limit(lambda: current_app.config["CART_RATE_LIMIT"], scope="cart")
 
@@ -45,8 +48,16 @@ def current_code():
     return code if isinstance(code, str) and code else None
 
 
-def current_view():
-    return service.view(current_cart(), current_code())
+def current_shipping():
+    """(country, rate id) this browser chose, either None when not chosen."""
+    country, rate_id = session.get(COUNTRY_KEY), session.get(RATE_KEY)
+    return (country if isinstance(country, str) else None,
+            rate_id if isinstance(rate_id, int) else None)
+
+
+def current_view(cart=None):
+    return service.view(current_cart() if cart is None else cart, current_code(),
+                        *current_shipping())
 
 
 @bp.app_context_processor
@@ -65,9 +76,11 @@ def _input():
     return request.form
 
 
-def _page(status=200, code_error="", code_value=""):
+def _page(status=200, code_error="", code_value="", shipping_errors=None):
     return render_template("cart/cart.html", cart=current_view(), line_cap=service.line_cap(),
-                           code_error=code_error, code_value=code_value), status
+                           code_error=code_error, code_value=code_value,
+                           shipping_errors=shipping_errors or {},
+                           country_name=service.shipping_rates.country_name), status
 
 
 @bp.get("/cart")
@@ -98,6 +111,25 @@ def apply_discount():
     return redirect(url_for("cart.show"), 303)
 
 
+@bp.post("/cart/shipping")
+@cart_limit
+def choose_shipping():
+    data = _input()
+    try:
+        country, rate_id, message = service.choose_shipping(
+            current_cart(), current_code(), data.get("country"), data.get("shipping_rate"),
+            current_shipping()[0] or current_view().shipping_country)
+    except service.shipping_rates.ShippingRefused as refused:
+        if wants_json():
+            raise
+        return _page(422, shipping_errors={refused.field: refused.message})
+    session[COUNTRY_KEY], session[RATE_KEY] = country, rate_id
+    if wants_json():
+        return jsonify({"message": message, "cart": current_view().as_dict()})
+    flash(message, "success")
+    return redirect(url_for("cart.show"), 303)
+
+
 @bp.post("/cart/discount/remove")
 def remove_discount():
     code = session.pop(DISCOUNT_KEY, None)
@@ -111,8 +143,7 @@ def remove_discount():
 def _changed(cart, message):
     save_cart(cart)
     if wants_json():
-        return jsonify({"message": message,
-                        "cart": service.view(cart, current_code()).as_dict()})
+        return jsonify({"message": message, "cart": current_view(cart).as_dict()})
     flash(message, "success")
     return redirect(url_for("cart.show"), 303)
 

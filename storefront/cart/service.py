@@ -12,6 +12,7 @@ each time the cart is shown, never remembered.
 """
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from flask import current_app
 
@@ -21,6 +22,7 @@ from ..exceptions import DomainError
 from ..inputs import parse_id, parse_int
 from ..inventory import service as inventory
 from . import discounts
+from . import shipping as shipping_rates
 
 # A signed cookie holds about 4 KB; this many lines fit with room to spare.
 MAX_LINES = 30
@@ -177,6 +179,12 @@ class CartView:
     # why it does not apply now (the cart changed, the code expired...).
     discount: discounts.AppliedDiscount | None = None
     discount_problem: str = ""
+    # Where it goes and how: the rates serving that country and the one chosen (None when
+    # the shop has no rates, so shipping is free), or why the choice stands no more.
+    shipping_country: str = ""
+    shipping_options: list = dataclass_field(default_factory=list)
+    shipping: shipping_rates.ShippingQuote | None = None
+    shipping_problem: str = ""
 
     @property
     def subtotal(self):
@@ -187,8 +195,21 @@ class CartView:
         return self.discount.amount if self.discount else 0
 
     @property
-    def total(self):
+    def shipping_countries(self):
+        return shipping_rates.countries()
+
+    @property
+    def goods_total(self):
+        """What the goods cost after the discount; free-shipping thresholds compare it."""
         return self.subtotal - self.discount_amount
+
+    @property
+    def shipping_amount(self):
+        return self.shipping.amount if self.shipping else 0
+
+    @property
+    def total(self):
+        return self.goods_total + self.shipping_amount
 
     def line_discount(self, line):
         return self.discount.per_line.get(line.key, 0) if self.discount else 0
@@ -215,6 +236,8 @@ class CartView:
             "lines": [line.as_dict() for line in self.lines],
             "subtotal": self.subtotal,
             "discount": self.discount.as_dict() if self.discount else None,
+            "shipping": (self.shipping.as_dict() | {"country": self.shipping_country}
+                         if self.shipping else None),
             "total": self.total,
             "currency": self.currency,
             "item_count": self.item_count,
@@ -288,9 +311,10 @@ def parse_quantity(raw, *, allow_zero=False):
     return quantity
 
 
-def view(cart, code=None):
+def view(cart, code=None, country=None, rate_id=None):
     """Price the cart from the database and check each line against live stock; with a
-    discount `code`, price that too (a code that does not apply is said, not applied)."""
+    discount `code`, price that too (a code that does not apply is said, not applied);
+    then shipping to `country` by rate `rate_id` (default: the cheapest serving it)."""
     variants = catalogue.variants_by_id(_variant_ids(cart))
     stock = inventory.levels(variants)
 
@@ -315,7 +339,38 @@ def view(cart, code=None):
                                              shown.currency)
         except discounts.DiscountRefused as refused:
             shown.discount_problem = refused.message
+    _price_shipping(shown, country, rate_id)
     return shown
+
+
+def _price_shipping(shown, country, rate_id):
+    served = shipping_rates.countries()
+    shown.shipping_country = country if country in served else shipping_rates.default_country()
+    shown.shipping_options = shipping_rates.options(shown.shipping_country, shown.goods_total)
+    try:
+        shown.shipping = shipping_rates.choose(shown.shipping_country, rate_id,
+                                               shown.goods_total)
+    except shipping_rates.ShippingRefused as refused:  # the rate was withdrawn meanwhile
+        shown.shipping_problem = refused.message
+        shown.shipping = shipping_rates.choose(shown.shipping_country, None, shown.goods_total)
+
+
+def choose_shipping(cart, code, country, rate_id, previous_country):
+    """Check a delivery choice against the cart; returns (country, rate id, message).
+
+    A new country gets its cheapest rate; a rate that does not serve the country chosen
+    is refused. Raises ShippingRefused naming the field; nothing is kept then."""
+    country = str(country or "").strip().upper()
+    shown = view(cart, code)
+    if country != previous_country:
+        rate_id = None
+    quote = shipping_rates.choose(country, rate_id, shown.goods_total)
+    if quote is None:
+        return None, None, "Shipping is free."
+    price = ("free" if quote.amount == 0
+             else money.format_money(quote.amount, shown.currency))
+    return (country, quote.rate_id,
+            f"Delivery to {shipping_rates.country_name(country)}: {quote.name}, {price}.")
 
 
 def apply_code(cart, code):

@@ -174,6 +174,16 @@ class StripeGateway:
             "cancel_url": urls.cancel,
             "shipping_address_collection": {"allowed_countries": SHIPPING_COUNTRIES},
         }
+        if order.shipping_rate_name:
+            # The rate chosen on the cart, and only it: its price is part of the order's
+            # total, which is what Stripe must charge.
+            params["shipping_address_collection"] = {
+                "allowed_countries": [order.shipping_country]}
+            params["shipping_options"] = [{"shipping_rate_data": {
+                "type": "fixed_amount", "display_name": order.shipping_rate_name,
+                "fixed_amount": {"amount": money.to_stripe(order.shipping_cents, order.currency),
+                                 "currency": order.currency.lower()},
+            }}]
         if order.email:
             params["customer_email"] = order.email
         session = self._call(

@@ -87,6 +87,8 @@ class Order(db.Model):
     # into the shop's records at checkout; 0 and "" without a code.
     discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     discount_code: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # The shipping rate chosen at checkout, as it was named then ("" before rates existed).
+    shipping_rate_name: Mapped[str] = mapped_column(String(80), default="", server_default="")
     total_cents: Mapped[int] = mapped_column(Integer)
     gateway: Mapped[str] = mapped_column(String(20))
     gateway_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)

@@ -16,10 +16,12 @@ from flask import (
 )
 
 from ..articles.routes import SOURCE_ARTICLE_KEY
-from ..cart.routes import clear_cart, current_cart, current_code
+from ..cart.routes import clear_cart, current_cart, current_code, current_shipping
+from ..cart.shipping import country_name
 from ..errors import wants_json
 from ..extensions import csrf, limiter
 from ..links import absolute_url
+from ..templating import money
 from . import gateways, service
 
 bp = Blueprint("checkout", __name__)
@@ -55,11 +57,13 @@ def start():
             service.abandon_checkout(previous, actor="shopper (checked out again)")
         session.pop(PENDING_KEY, None)
     try:
+        country, rate_id = current_shipping()
         order = service.start_checkout(current_cart(), _urls_for,
                                        session.get(SOURCE_ARTICLE_KEY), code=current_code(),
-                                       email=request.form.get("email"))
+                                       email=request.form.get("email"), country=country,
+                                       rate_id=rate_id)
     except (service.CheckoutError, service.PaymentUnavailable, service.DiscountRefused,
-            service.InvalidDetails) as error:
+            service.ShippingRefused, service.InvalidDetails) as error:
         if wants_json():
             raise
         flash(error.message, "error")
@@ -107,9 +111,35 @@ def demo_page(token):
     order = service.order_for_shopper(token)
     if order.gateway != "demo":
         return redirect(url_for("checkout.order_page", token=order.token), 303)
-    return render_template("checkout/demo_pay.html", order=order, values={}, errors={},
-                           fields=service.ADDRESS_FIELDS,
-                           countries=gateways.SHIPPING_COUNTRIES)
+    return _demo_page(order, {}, {})
+
+
+def _demo_page(order, values, errors, status=200):
+    countries = service.shipping_countries(order)
+    return render_template(
+        "checkout/demo_pay.html", order=order, values=values, errors=errors,
+        fields=service.address_fields(values.get("country") or order.shipping_country
+                                      or countries[0]),
+        countries=countries, country_name=country_name,
+        rates=service.shipping_choices(order) if order.shipping_rate_name else [],
+        rate_error=errors.get("shipping_rate", "")), status
+
+
+@bp.post("/checkout/demo/<token>/shipping")
+def demo_shipping(token):
+    try:
+        order = service.change_shipping(token, request.form.get("shipping_rate"))
+    except service.ShippingRefused as refused:
+        if wants_json():
+            raise
+        order = service.order_for_shopper(token)
+        return _demo_page(order, {}, {"shipping_rate": refused.message}, 422)
+    except service.InvalidOrderState as error:
+        flash(error.message, "error")
+        return redirect(url_for("checkout.order_page", token=token), 303)
+    flash(f"Delivery: {order.shipping_rate_name}. The total is now "
+          f"{money(order.total_cents, order.currency)}.", "success")
+    return redirect(url_for("checkout.demo_page", token=order.token), 303)
 
 
 @bp.post("/checkout/demo/<token>/pay")
@@ -121,9 +151,7 @@ def demo_pay(token):
             raise
         order = service.order_for_shopper(token)
         flash(error.message, "error")
-        return render_template("checkout/demo_pay.html", order=order, values=request.form,
-                               errors=error.errors, fields=service.ADDRESS_FIELDS,
-                               countries=gateways.SHIPPING_COUNTRIES), 422
+        return _demo_page(order, request.form, error.errors, 422)
     except service.PaymentPageExpired as error:
         session.pop(PENDING_KEY, None)
         flash(error.message, "error")

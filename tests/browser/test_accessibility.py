@@ -89,7 +89,8 @@ def test_main_staff_pages_have_no_serious_violations(shop, browser, page):
              ("variant", f"/staff/inventory/{vid}"), ("orders", "/staff/orders"),
              ("articles", "/staff/articles"), ("new article", "/staff/articles/new"),
              ("comments", "/staff/comments"), ("discount codes", "/staff/discounts"),
-             ("new discount code", "/staff/discounts/new")]
+             ("new discount code", "/staff/discounts/new"),
+             ("shipping rates", "/staff/shipping"), ("new shipping rate", "/staff/shipping/new")]
     for name, path in pages:
         response = page.goto(url + path)
         assert response.status == 200, path

@@ -48,6 +48,8 @@ STAFF_PAGES = [
     "/staff/search",
     "/staff/discounts",
     "/staff/discounts/new",
+    "/staff/shipping",
+    "/staff/shipping/new",
 ]
 
 # Pages found by following a link from a listing: (listing, link selector, name).

@@ -17,6 +17,7 @@ is shared by all, reports stands alone).
 """
 
 from ...cart.discounts import DiscountRefused
+from ...cart.shipping import ShippingRefused
 from .actions import add_order_note, cancel_paid_order, resolve_attention, ship_order
 from .errors import (
     BadSignature,
@@ -52,7 +53,17 @@ from .payments import (
     handle_stripe_webhook,
     record_payment,
 )
-from .placing import ADDRESS_FIELDS, HOLD_GRACE, clean_address, close_unpaid, start_checkout
+from .placing import (
+    ADDRESS_FIELDS,
+    HOLD_GRACE,
+    address_fields,
+    change_shipping,
+    clean_address,
+    close_unpaid,
+    shipping_choices,
+    shipping_countries,
+    start_checkout,
+)
 from .refunds import record_gateway_refunds, refund_owed
 from .reports import ARTICLE_SORTS, SALE_STATUSES, ArticleSales, ArticleSalesReport, article_sales
 
@@ -60,7 +71,8 @@ __all__ = [
     "ADDRESS_FIELDS", "ARTICLE_SORTS", "HOLD_GRACE", "SALE_STATUSES",
     "ArticleSales", "ArticleSalesReport", "BadSignature", "CartNotReady", "CheckoutError",
     "DiscountRefused", "InvalidDetails", "InvalidOrderState", "InvalidOrderTransition",
-    "OrderNotFound",
+    "OrderNotFound", "ShippingRefused", "address_fields", "change_shipping",
+    "shipping_choices", "shipping_countries",
     "PaymentPageExpired", "PaymentResult", "PaymentUnavailable", "RefundFailed", "StockShort",
     "WebhooksNotConfigured",
     "abandon_checkout", "add_order_note", "article_sales", "cancel_paid_order", "clean_address",

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from ...articles.models import Article
 from ...cart import discounts
 from ...cart import service as cart_service
+from ...cart import shipping as shipping_rates
 from ...database import transactional
 from ...extensions import db
 from ...inputs import parse_id
@@ -23,8 +24,24 @@ from ...templating import money
 from .. import gateways
 from ..gateways import GatewayError
 from ..models import Order, OrderLine
-from .errors import CartNotReady, InvalidDetails, PaymentUnavailable, StockShort
-from .orders import actor_name, claim_event, clock_time, get_order, lock_order, move, record_event
+from .errors import (
+    CartNotReady,
+    InvalidDetails,
+    InvalidOrderState,
+    OrderNotFound,
+    PaymentUnavailable,
+    StockShort,
+)
+from .orders import (
+    actor_name,
+    claim_event,
+    clock_time,
+    get_order,
+    lock_order,
+    move,
+    order_for_shopper,
+    record_event,
+)
 
 # A payment finished in the last seconds of its session may be reported a little
 # later; the hold outlives the payment page by this much so it still finds its units.
@@ -86,9 +103,10 @@ def _clean_email(raw):
 
 
 @transactional
-def _open_order(cart, gateway_name, pay_by, source_article_id=None, code=None, email=None):
-    """Create the pending order from the cart (prices from the database), take a use of
-    its discount code and hold its stock."""
+def _open_order(cart, gateway_name, pay_by, source_article_id=None, code=None, email=None,
+                country=None, rate_id=None):
+    """Create the pending order from the cart (prices from the database, shipping by the
+    chosen rate), take a use of its discount code and hold its stock."""
     view = cart_service.view(cart)
     if not view.lines:
         raise CartNotReady("Your cart is empty.")
@@ -100,11 +118,16 @@ def _open_order(cart, gateway_name, pay_by, source_article_id=None, code=None, e
         # Re-checked now: the code may have expired or run out since it was applied.
         applied = discounts.check(code, view.priced_lines(), view.subtotal, view.currency)
     saving = applied.amount if applied else 0
+    country = country or shipping_rates.default_country()
+    quote = shipping_rates.choose(country, rate_id, view.subtotal - saving)
+    postage = quote.amount if quote else 0
     order = Order(
         number=_new_number(), token=secrets.token_urlsafe(32), status="pending",
-        currency=view.currency, subtotal_cents=view.subtotal, shipping_cents=0,
+        currency=view.currency, subtotal_cents=view.subtotal, shipping_cents=postage,
+        shipping_rate_name=quote.name if quote else "",
+        shipping_country=country if quote else "",
         discount_cents=saving, discount_code=applied.code if applied else "",
-        total_cents=view.subtotal - saving, gateway=gateway_name, email=email,
+        total_cents=view.subtotal - saving + postage, gateway=gateway_name, email=email,
         hold_expires_at=pay_by + HOLD_GRACE, payment_expires_at=pay_by,
         source_article_id=_known_article_id(source_article_id),
     )
@@ -161,21 +184,24 @@ def _attach_session(order_id, session):
     return order
 
 
-def start_checkout(cart, urls_for, source_article_id=None, *, code=None, email=None):
+def start_checkout(cart, urls_for, source_article_id=None, *, code=None, email=None,
+                   country=None, rate_id=None):
     """Open a pending order holding the cart's stock, then its payment session.
 
     `urls_for(order)` gives the CheckoutUrls for that order; `source_article_id`
     is the article the shopper came from (an unknown one is ignored); `code` the
-    discount code entered on the cart, `email` the shopper's address if given.
-    Returns the order. Raises CartNotReady, StockShort (nothing held),
-    DiscountRefused, InvalidDetails (nothing taken), PaymentUnavailable (hold released).
+    discount code entered on the cart, `email` the shopper's address if given,
+    `country` and `rate_id` the delivery chosen on the cart (default: the cheapest).
+    Returns the order. Raises CartNotReady, StockShort (nothing held), DiscountRefused,
+    ShippingRefused, InvalidDetails (nothing taken), PaymentUnavailable (hold released).
     """
     email = _clean_email(email)
     gateway = gateways.get()
     now = utcnow()
     pay_by = now + timedelta(minutes=current_app.config["HOLD_MINUTES"])
     pay_by = gateway.session_expiry(pay_by, now)
-    order_id = _open_order(cart, gateway.name, pay_by, source_article_id, code, email)
+    order_id = _open_order(cart, gateway.name, pay_by, source_article_id, code, email,
+                           country, rate_id)
     order = get_order(order_id)
     try:
         session = gateway.create_session(order, urls_for(order), order.payment_expires_at)
@@ -213,8 +239,28 @@ def close_unpaid(order_id, closing, reason, actor, *, release_reason="hold_relea
                 actor=actor)
 
 
-def clean_address(data):
-    """A shipping address from form input; raises InvalidDetails naming each bad field."""
+def address_fields(country):
+    """ADDRESS_FIELDS with the region and postcode named as `country` names them."""
+    region, postcode = shipping_rates.address_labels(country)
+    fields = dict(ADDRESS_FIELDS)
+    fields["state"] = (region, *ADDRESS_FIELDS["state"][1:])
+    fields["postal_code"] = (postcode, *ADDRESS_FIELDS["postal_code"][1:])
+    return fields
+
+
+def shipping_countries(order):
+    """Where this order's parcel may go: its rate's country, or wherever the shop ships."""
+    if order is not None and order.shipping_rate_name and order.shipping_country:
+        return [order.shipping_country]
+    if shipping_rates.active_rates():
+        return shipping_rates.countries()
+    return list(gateways.SHIPPING_COUNTRIES)
+
+
+def clean_address(data, countries=None):
+    """A shipping address from form input; raises InvalidDetails naming each bad field.
+
+    `countries` are the ones the parcel may go to (default: the shop's usual two)."""
     address, errors = {}, {}
     for key, (label, limit, required) in ADDRESS_FIELDS.items():
         value = str(data.get(key) or "").strip()
@@ -223,8 +269,13 @@ def clean_address(data):
         elif len(value) > limit:
             errors[key] = f"{label} must be at most {limit} characters."
         address[key] = value
-    if address["country"] and address["country"].upper() not in gateways.SHIPPING_COUNTRIES:
-        errors["country"] = "We ship to the United States and Canada only."
+    allowed = countries or gateways.SHIPPING_COUNTRIES
+    if address["country"] and address["country"].upper() not in allowed:
+        if list(allowed) == list(gateways.SHIPPING_COUNTRIES):
+            errors["country"] = "We ship to the United States and Canada only."
+        else:
+            names = ", ".join(shipping_rates.country_name(c) for c in allowed)
+            errors["country"] = f"This order's delivery goes to {names} only."
     address["country"] = address["country"].upper()
     email = str(data.get("email") or "").strip()
     if email and ("@" not in email or len(email) > 254):
@@ -232,3 +283,36 @@ def clean_address(data):
     if errors:
         raise InvalidDetails("Please correct the highlighted fields.", errors)
     return address, email or None
+
+
+@transactional
+def change_shipping(token, rate_id):
+    """On the demo payment page: send an open order by another rate serving its country.
+
+    Returns the order with its new shipping and total. Raises OrderNotFound,
+    ShippingRefused (nothing changed) for a rate that does not serve the order's country,
+    InvalidOrderState when the order is no longer awaiting payment.
+    """
+    order = order_for_shopper(token)
+    if order.gateway != "demo" or not order.shipping_rate_name:
+        raise OrderNotFound()
+    order = lock_order(order.id)
+    if not order.is_open:
+        raise InvalidOrderState(f"Order {order.number} is {order.status_label.lower()}: its "
+                                "delivery can no longer change.")
+    goods = order.subtotal_cents - order.discount_cents
+    quote = shipping_rates.choose(order.shipping_country, rate_id, goods)
+    if quote.name != order.shipping_rate_name or quote.amount != order.shipping_cents:
+        order.shipping_rate_name, order.shipping_cents = quote.name, quote.amount
+        order.total_cents = goods + quote.amount
+        record_event(order, "shipping_changed",
+                     f"Delivery changed to {quote.name} "
+                     f"({money(quote.amount, order.currency)}); total now "
+                     f"{money(order.total_cents, order.currency)}.", "shopper")
+    return order
+
+
+def shipping_choices(order):
+    """The rates serving an open order's country, priced for its goods, cheapest first."""
+    return shipping_rates.options(order.shipping_country,
+                                  order.subtotal_cents - order.discount_cents)
