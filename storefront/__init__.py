@@ -84,6 +84,7 @@ def import_models():
 
 
 def register_extensions(app):
+    from .checkout.service import placing
     from .notices import service as notices
 
     db.init_app(app)
@@ -92,6 +93,7 @@ def register_extensions(app):
     csrf.init_app(app)
     pagecache.init_app(app)
     notices.init_app(app)
+    placing.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
 

@@ -127,6 +127,12 @@ def find_problems(config, environ=os.environ):
         problems.append(Problem("C001", f"SHOP_CURRENCY={currency!r} is not an ISO 4217 "
                                         "currency code this shop knows (USD, EUR, JPY, KWD "
                                         "...): prices could not be shown or charged right."))
+    tax_mode = config.get("TAX_MODE", "rates")
+    if tax_mode != "rates":
+        problems.append(Problem("T001", f"TAX_MODE={tax_mode!r}: this shop computes sales "
+                                        "tax from its own rate table only (TAX_MODE=rates, "
+                                        "rates at /staff/taxes); Stripe Tax is not supported "
+                                        "yet, so no tax would be charged."))
     if not config.get("STRIPE_SECRET_KEY"):
         problems.append(Problem("P001", "STRIPE_SECRET_KEY is not set, so checkout would use "
                                         "the demo payment page, which takes no money."))

@@ -1,6 +1,6 @@
 """What an order costs: discount codes (their products and each order's use of one),
-shipping rates, and on orders the discount per order and per line and the chosen rate's
-name; the order total is now subtotal - discount + shipping.
+shipping rates, sales tax rates, and on orders the discount per order and per line, the
+chosen rate's name and the tax; the order total is now subtotal - discount + shipping + tax.
 
 Revision ID: 0019
 Revises: 0017
@@ -77,6 +77,18 @@ def upgrade():
     sa.CheckConstraint('price_cents >= 0', name=op.f('ck_shipping_rate_price_non_negative')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_shipping_rate'))
     )
+    op.create_table('tax_rate',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('country', sa.String(length=2), nullable=False),
+    sa.Column('region', sa.String(length=120), nullable=False),
+    sa.Column('basis_points', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('taxes_shipping', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('basis_points >= 0 AND basis_points <= 10000', name=op.f('ck_tax_rate_basis_points_in_range')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tax_rate')),
+    sa.UniqueConstraint('country', 'region', name=op.f('uq_tax_rate_country'))
+    )
     with op.batch_alter_table('discount_redemption', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_discount_redemption_discount_id'), ['discount_id'], unique=False)
         batch_op.create_index('uq_discount_redemption_email', ['discount_id', 'email'], unique=True, sqlite_where=sa.text('email IS NOT NULL AND released_at IS NULL'), postgresql_where=sa.text('email IS NOT NULL AND released_at IS NULL'))
@@ -91,10 +103,13 @@ def upgrade():
         batch_op.add_column(sa.Column('discount_cents', sa.Integer(), server_default=sa.text('0'), nullable=False))
         batch_op.add_column(sa.Column('discount_code', sa.String(length=40), server_default='', nullable=False))
         batch_op.add_column(sa.Column('shipping_rate_name', sa.String(length=80), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('tax_cents', sa.Integer(), server_default=sa.text('0'), nullable=False))
+        batch_op.add_column(sa.Column('tax_label', sa.String(length=100), server_default='', nullable=False))
         batch_op.drop_constraint(batch_op.f('ck_shop_order_total_adds_up'), type_='check')
         batch_op.create_check_constraint(
             batch_op.f('ck_shop_order_total_adds_up'),
-            'total_cents = subtotal_cents - discount_cents + shipping_cents')
+            'total_cents = subtotal_cents - discount_cents + shipping_cents + tax_cents')
+        batch_op.create_check_constraint(batch_op.f('ck_shop_order_tax_non_negative'), 'tax_cents >= 0')
         batch_op.create_check_constraint(
             batch_op.f('ck_shop_order_discount_within_subtotal'),
             'discount_cents >= 0 AND discount_cents <= subtotal_cents')
@@ -102,14 +117,18 @@ def upgrade():
 
 
 def downgrade():
-    # Going back forgets discounts: orders that had one keep their lower total, which the
-    # old CHECK (total = subtotal + shipping) would refuse, so their subtotal follows it.
-    op.execute("UPDATE shop_order SET subtotal_cents = subtotal_cents - discount_cents")
+    # Going back forgets discounts and tax: orders keep their total, which the old CHECK
+    # (total = subtotal + shipping) would refuse, so their subtotal follows it.
+    op.execute("UPDATE shop_order SET subtotal_cents = subtotal_cents - discount_cents"
+               " + tax_cents")
     with op.batch_alter_table('shop_order', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_shop_order_tax_non_negative'), type_='check')
         batch_op.drop_constraint(batch_op.f('ck_shop_order_discount_within_subtotal'), type_='check')
         batch_op.drop_constraint(batch_op.f('ck_shop_order_total_adds_up'), type_='check')
         batch_op.create_check_constraint(
             batch_op.f('ck_shop_order_total_adds_up'), 'total_cents = subtotal_cents + shipping_cents')
+        batch_op.drop_column('tax_label')
+        batch_op.drop_column('tax_cents')
         batch_op.drop_column('shipping_rate_name')
         batch_op.drop_column('discount_code')
         batch_op.drop_column('discount_cents')
@@ -122,6 +141,7 @@ def downgrade():
         batch_op.drop_index('uq_discount_redemption_email', sqlite_where=sa.text('email IS NOT NULL AND released_at IS NULL'), postgresql_where=sa.text('email IS NOT NULL AND released_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_discount_redemption_discount_id'))
 
+    op.drop_table('tax_rate')
     op.drop_table('shipping_rate')
     op.drop_table('discount_redemption')
     op.drop_table('discount_product')

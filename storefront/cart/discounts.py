@@ -201,6 +201,44 @@ def give_back(order_id):
     return redemption.discount.code
 
 
+def retake(order_id):
+    """A payment arrived after the order closed and gave its use back: take it again.
+
+    Runs inside the payment's transaction. Returns the code when a use was left (or none
+    had been given back: None), or raises CodeOverLimit when the last use had gone
+    meanwhile; the shopper paid the discounted price, so the order keeps it.
+    """
+    redemption = db.session.scalars(
+        select(DiscountRedemption).where(DiscountRedemption.order_id == order_id,
+                                         DiscountRedemption.released_at.is_not(None))
+        .with_for_update()).first()
+    if redemption is None:
+        return None
+    discount = redemption.discount
+    taken = db.session.execute(
+        update(Discount)
+        .where(Discount.id == discount.id,
+               (Discount.usage_limit.is_(None)) | (Discount.times_used < Discount.usage_limit))
+        .values(times_used=Discount.times_used + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
+        raise CodeOverLimit(discount.code, discount.usage_limit)
+    redemption.released_at = None
+    return discount.code
+
+
+class CodeOverLimit(DomainError):
+    """A late payment used a code whose uses had all gone meanwhile."""
+
+    code = "discount_over_limit"
+
+    def __init__(self, discount_code, limit):
+        super().__init__(f"Paid after the order had closed, with code {discount_code}, whose "
+                         f"{limit} use(s) had all gone meanwhile: the shopper paid the "
+                         "discounted price, one use more than the limit.")
+
+
 # -- staff -----------------------------------------------------------------------------
 
 @dataclass

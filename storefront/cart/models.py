@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -131,3 +132,34 @@ class ShippingRate(db.Model):
         if self.free_at_cents is not None and goods_cents >= self.free_at_cents:
             return 0
         return self.price_cents
+
+
+class TaxRate(db.Model):
+    """Sales tax for a country, or one region of it (`region` "" is the whole country)."""
+
+    __tablename__ = "tax_rate"
+    __table_args__ = (
+        CheckConstraint("basis_points >= 0 AND basis_points <= 10000",
+                        name="basis_points_in_range"),
+        UniqueConstraint("country", "region"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country: Mapped[str] = mapped_column(String(2))
+    # As the address names it, upper case: "CA" for California, "ON" for Ontario.
+    region: Mapped[str] = mapped_column(String(120), default="")
+    # Hundredths of a percent: 825 is 8.25 %.
+    basis_points: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(80), default="Sales tax")
+    taxes_shipping: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at = created_at_column()
+
+    @property
+    def percent(self):
+        """The rate as people write it: "8.25", "20"."""
+        whole, part = divmod(self.basis_points, 100)
+        return f"{whole}.{part:02d}".rstrip("0").rstrip(".") if part else str(whole)
+
+    @property
+    def label(self):
+        return f"{self.name} {self.percent}%"

@@ -24,6 +24,7 @@ DISCOUNT_KEY = "discount_code"
 # The delivery country and shipping rate chosen on the cart; re-checked at checkout.
 COUNTRY_KEY = "ship_country"
 RATE_KEY = "ship_rate"
+REGION_KEY = "ship_region"
 # Adding and changing lines share one budget per address (CART_RATE_LIMIT).
 cart_limit = limiter.shared_limit(lambda: current_app.config["CART_RATE_LIMIT"], scope="cart")
 
@@ -49,10 +50,12 @@ def current_code():
 
 
 def current_shipping():
-    """(country, rate id) this browser chose, either None when not chosen."""
-    country, rate_id = session.get(COUNTRY_KEY), session.get(RATE_KEY)
+    """(country, rate id, region) this browser chose, each None when not chosen."""
+    country, rate_id, region = (session.get(COUNTRY_KEY), session.get(RATE_KEY),
+                                session.get(REGION_KEY))
     return (country if isinstance(country, str) else None,
-            rate_id if isinstance(rate_id, int) else None)
+            rate_id if isinstance(rate_id, int) else None,
+            region if isinstance(region, str) else None)
 
 
 def current_view(cart=None):
@@ -80,7 +83,8 @@ def _page(status=200, code_error="", code_value="", shipping_errors=None):
     return render_template("cart/cart.html", cart=current_view(), line_cap=service.line_cap(),
                            code_error=code_error, code_value=code_value,
                            shipping_errors=shipping_errors or {},
-                           country_name=service.shipping_rates.country_name), status
+                           country_name=service.shipping_rates.country_name,
+                           address_labels=service.shipping_rates.address_labels), status
 
 
 @bp.get("/cart")
@@ -124,6 +128,7 @@ def choose_shipping():
             raise
         return _page(422, shipping_errors={refused.field: refused.message})
     session[COUNTRY_KEY], session[RATE_KEY] = country, rate_id
+    session[REGION_KEY] = service.taxes.normalise_region(data.get("region"))
     if wants_json():
         return jsonify({"message": message, "cart": current_view().as_dict()})
     flash(message, "success")

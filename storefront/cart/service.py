@@ -21,7 +21,7 @@ from ..catalogue import service as catalogue
 from ..exceptions import DomainError
 from ..inputs import parse_id, parse_int
 from ..inventory import service as inventory
-from . import discounts
+from . import discounts, taxes
 from . import shipping as shipping_rates
 
 # A signed cookie holds about 4 KB; this many lines fit with room to spare.
@@ -185,6 +185,10 @@ class CartView:
     shipping_options: list = dataclass_field(default_factory=list)
     shipping: shipping_rates.ShippingQuote | None = None
     shipping_problem: str = ""
+    # Sales tax (TAX_MODE=rates) for the delivery's country and region, None without a rate.
+    shipping_region: str = ""
+    asks_region: bool = False
+    tax: taxes.TaxQuote | None = None
 
     @property
     def subtotal(self):
@@ -208,8 +212,17 @@ class CartView:
         return self.shipping.amount if self.shipping else 0
 
     @property
+    def tax_amount(self):
+        return self.tax.amount if self.tax else 0
+
+    @property
     def total(self):
-        return self.goods_total + self.shipping_amount
+        return self.goods_total + self.shipping_amount + self.tax_amount
+
+    def charged_line_amounts(self):
+        """What each orderable line costs after its discount."""
+        return [line.line_total - self.line_discount(line)
+                for line in self.lines if line.orderable]
 
     def line_discount(self, line):
         return self.discount.per_line.get(line.key, 0) if self.discount else 0
@@ -238,6 +251,7 @@ class CartView:
             "discount": self.discount.as_dict() if self.discount else None,
             "shipping": (self.shipping.as_dict() | {"country": self.shipping_country}
                          if self.shipping else None),
+            "tax": self.tax.as_dict() if self.tax else None,
             "total": self.total,
             "currency": self.currency,
             "item_count": self.item_count,
@@ -311,10 +325,11 @@ def parse_quantity(raw, *, allow_zero=False):
     return quantity
 
 
-def view(cart, code=None, country=None, rate_id=None):
+def view(cart, code=None, country=None, rate_id=None, region=None):
     """Price the cart from the database and check each line against live stock; with a
     discount `code`, price that too (a code that does not apply is said, not applied);
-    then shipping to `country` by rate `rate_id` (default: the cheapest serving it)."""
+    then shipping to `country` by rate `rate_id` (default: the cheapest serving it), and
+    the sales tax for that country and `region`."""
     variants = catalogue.variants_by_id(_variant_ids(cart))
     stock = inventory.levels(variants)
 
@@ -340,7 +355,19 @@ def view(cart, code=None, country=None, rate_id=None):
         except discounts.DiscountRefused as refused:
             shown.discount_problem = refused.message
     _price_shipping(shown, country, rate_id)
+    _price_tax(shown, region)
     return shown
+
+
+def _price_tax(shown, region):
+    if current_app.config.get("TAX_MODE", "rates") != "rates":
+        return
+    shown.asks_region = taxes.has_regions(shown.shipping_country)
+    shown.shipping_region = taxes.normalise_region(region) if shown.asks_region else ""
+    rate = taxes.rate_for(shown.shipping_country, shown.shipping_region)
+    if shown.lines:
+        shown.tax = taxes.compute(rate, shown.charged_line_amounts(), shown.shipping_amount,
+                                  shown.currency)
 
 
 def _price_shipping(shown, country, rate_id):
@@ -364,9 +391,14 @@ def choose_shipping(cart, code, country, rate_id, previous_country):
     shown = view(cart, code)
     if country != previous_country:
         rate_id = None
+    if country not in shipping_rates.countries():
+        raise shipping_rates.ShippingRefused(
+            f"We do not ship to {shipping_rates.country_name(country) or 'that country'} "
+            "yet. Choose one of the countries listed.", "country")
     quote = shipping_rates.choose(country, rate_id, shown.goods_total)
     if quote is None:
-        return None, None, "Shipping is free."
+        return country, None, (f"Delivery to {shipping_rates.country_name(country)}: "
+                               "shipping is free.")
     price = ("free" if quote.amount == 0
              else money.format_money(quote.amount, shown.currency))
     return (country, quote.rate_id,

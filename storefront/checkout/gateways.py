@@ -139,6 +139,17 @@ def _line_item(order, line):
     }
 
 
+def _tax_item(order):
+    """The sales tax the shop computed (TAX_MODE=rates), as an amount of its own."""
+    if not order.tax_cents:
+        return []
+    return [{"quantity": 1, "price_data": {
+        "currency": order.currency.lower(),
+        "unit_amount": money.to_stripe(order.tax_cents, order.currency),
+        "product_data": {"name": order.tax_label or "Sales tax"},
+    }}]
+
+
 class StripeGateway:
     """Stripe Checkout Sessions through stripe.StripeClient."""
 
@@ -165,7 +176,7 @@ class StripeGateway:
     def create_session(self, order, urls, expires_at):
         params = {
             "mode": "payment",
-            "line_items": [_line_item(order, line) for line in order.lines],
+            "line_items": [_line_item(order, line) for line in order.lines] + _tax_item(order),
             "client_reference_id": order.number,
             "metadata": {"order_number": order.number},
             "payment_intent_data": {"metadata": {"order_number": order.number}},

@@ -57,11 +57,11 @@ def start():
             service.abandon_checkout(previous, actor="shopper (checked out again)")
         session.pop(PENDING_KEY, None)
     try:
-        country, rate_id = current_shipping()
+        country, rate_id, region = current_shipping()
         order = service.start_checkout(current_cart(), _urls_for,
                                        session.get(SOURCE_ARTICLE_KEY), code=current_code(),
                                        email=request.form.get("email"), country=country,
-                                       rate_id=rate_id)
+                                       rate_id=rate_id, region=region)
     except (service.CheckoutError, service.PaymentUnavailable, service.DiscountRefused,
             service.ShippingRefused, service.InvalidDetails) as error:
         if wants_json():

@@ -90,7 +90,8 @@ def test_main_staff_pages_have_no_serious_violations(shop, browser, page):
              ("articles", "/staff/articles"), ("new article", "/staff/articles/new"),
              ("comments", "/staff/comments"), ("discount codes", "/staff/discounts"),
              ("new discount code", "/staff/discounts/new"),
-             ("shipping rates", "/staff/shipping"), ("new shipping rate", "/staff/shipping/new")]
+             ("shipping rates", "/staff/shipping"), ("new shipping rate", "/staff/shipping/new"),
+             ("tax rates", "/staff/taxes"), ("new tax rate", "/staff/taxes/new")]
     for name, path in pages:
         response = page.goto(url + path)
         assert response.status == 200, path

@@ -50,6 +50,8 @@ STAFF_PAGES = [
     "/staff/discounts/new",
     "/staff/shipping",
     "/staff/shipping/new",
+    "/staff/taxes",
+    "/staff/taxes/new",
 ]
 
 # Pages found by following a link from a listing: (listing, link selector, name).

@@ -189,3 +189,71 @@ def test_forty_shoppers_five_uses_exactly_five_discounted_orders(
     assert times_used("FIRSTFIVE") == USES
     assert db.session.scalar(select(func.count()).select_from(DiscountRedemption)) == USES
     assert inventory.get_levels(shoe.id).reserved == USES
+
+
+def test_the_staff_exports_show_what_each_order_cost(client, fake_stripe, make_product,
+                                                    login_as):
+    import csv
+    import io
+
+    variant = make_product([5], price=12999).variants[0]
+    fill_cart(client, (variant, 1))
+    make_code("SPRING15", value=15)
+    enter(client, "SPRING15")
+    client.submit("/cart", "/checkout", {})
+    [order] = orders()
+    login_as("warehouse")
+    rows = list(csv.DictReader(io.StringIO(text(client.get("/staff/orders/export.csv")))))
+    assert [{k: row[k] for k in ("number", "subtotal", "discount", "discount_code",
+                                 "shipping", "total")} for row in rows] == [
+        {"number": order.number, "subtotal": "129.99", "discount": "19.50",
+         "discount_code": "SPRING15", "shipping": "0.00", "total": "110.49"}]
+    [exported] = client.get("/staff/orders/export.json?status=pending").get_json()["orders"]
+    assert exported["total"] == "110.49" and exported["currency"] == "USD"
+    assert client.get("/staff/orders/export.json?status=paid").get_json()["orders"] == []
+
+
+def _late_payment(order):
+    from storefront.checkout import service
+    from storefront.checkout.gateways import SessionState
+
+    state = SessionState(session_id="cs_late", status="complete", payment_status="paid",
+                         amount_total=order.total_cents, currency=order.currency,
+                         payment_reference="pi_late", order_number=order.number,
+                         email="ada@example.com")
+    return service.record_payment(order.id, state, actor="stripe")
+
+
+def _closed_discounted_order(client, variant, code):
+    fill_cart(client, (variant, 1))
+    enter(client, code)
+    client.submit("/cart", "/checkout", {})
+    [order] = orders()
+    client.submit(f"/checkout/{order.token}/cancelled", f"/checkout/{order.token}/cancel", {})
+    [order] = orders()
+    assert order.status == "expired" and times_used(code) == 0
+    return order
+
+
+def test_a_late_payment_takes_the_given_back_use_again(client, make_product):
+    variant = make_product([5], price=10000).variants[0]
+    make_code("LATE", value=10, usage_limit=3)
+    order = _closed_discounted_order(client, variant, "LATE")
+    assert _late_payment(order).outcome == "paid"
+    [order] = orders()
+    assert order.status == "paid" and not order.needs_attention
+    assert times_used("LATE") == 1
+    assert db.session.scalars(select(DiscountRedemption.released_at)).one() is None
+
+
+def test_a_late_payment_after_the_last_use_went_is_flagged_for_staff(client, make_product):
+    variant = make_product([5], price=10000).variants[0]
+    discount = make_code("LATE", value=10, usage_limit=1)
+    order = _closed_discounted_order(client, variant, "LATE")
+    discount.times_used = 1  # someone else took the last use meanwhile
+    db.session.commit()
+    assert _late_payment(order).outcome == "paid"
+    [order] = orders()
+    assert order.status == "paid" and order.needs_attention
+    assert "whose 1 use(s) had all gone meanwhile" in order.attention_reason
+    assert times_used("LATE") == 1

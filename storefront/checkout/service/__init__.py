@@ -65,10 +65,18 @@ from .placing import (
     start_checkout,
 )
 from .refunds import record_gateway_refunds, refund_owed
-from .reports import ARTICLE_SORTS, SALE_STATUSES, ArticleSales, ArticleSalesReport, article_sales
+from .reports import (
+    ARTICLE_SORTS,
+    ORDER_EXPORT_FIELDS,
+    SALE_STATUSES,
+    ArticleSales,
+    ArticleSalesReport,
+    article_sales,
+    order_money_rows,
+)
 
 __all__ = [
-    "ADDRESS_FIELDS", "ARTICLE_SORTS", "HOLD_GRACE", "SALE_STATUSES",
+    "ADDRESS_FIELDS", "ARTICLE_SORTS", "HOLD_GRACE", "ORDER_EXPORT_FIELDS", "SALE_STATUSES",
     "ArticleSales", "ArticleSalesReport", "BadSignature", "CartNotReady", "CheckoutError",
     "DiscountRefused", "InvalidDetails", "InvalidOrderState", "InvalidOrderTransition",
     "OrderNotFound", "ShippingRefused", "address_fields", "change_shipping",
@@ -78,7 +86,7 @@ __all__ = [
     "abandon_checkout", "add_order_note", "article_sales", "cancel_paid_order", "clean_address",
     "close_unpaid", "confirm_return", "demo_pay", "flag_order", "get_order",
     "handle_stripe_webhook", "list_orders", "lock_order", "move", "order_for_shopper",
-    "order_history", "queue_order_cancelled_email", "queue_order_paid_email",
+    "order_history", "order_money_rows", "queue_order_cancelled_email", "queue_order_paid_email",
     "queue_order_shipped_email", "record_gateway_refunds", "record_payment", "refund_owed",
     "resolve_attention", "ship_order", "start_checkout",
 ]

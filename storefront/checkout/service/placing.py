@@ -11,8 +11,9 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from ... import signals
 from ...articles.models import Article
-from ...cart import discounts
+from ...cart import discounts, taxes
 from ...cart import service as cart_service
 from ...cart import shipping as shipping_rates
 from ...database import transactional
@@ -36,6 +37,7 @@ from .orders import (
     actor_name,
     claim_event,
     clock_time,
+    flag,
     get_order,
     lock_order,
     move,
@@ -104,7 +106,7 @@ def _clean_email(raw):
 
 @transactional
 def _open_order(cart, gateway_name, pay_by, source_article_id=None, code=None, email=None,
-                country=None, rate_id=None):
+                country=None, rate_id=None, region=None):
     """Create the pending order from the cart (prices from the database, shipping by the
     chosen rate), take a use of its discount code and hold its stock."""
     view = cart_service.view(cart)
@@ -121,13 +123,19 @@ def _open_order(cart, gateway_name, pay_by, source_article_id=None, code=None, e
     country = country or shipping_rates.default_country()
     quote = shipping_rates.choose(country, rate_id, view.subtotal - saving)
     postage = quote.amount if quote else 0
+    line_amounts = [line.line_total - (applied.per_line.get(line.key, 0) if applied else 0)
+                    for line in view.lines]
+    tax = _tax_for(country, region, line_amounts, postage, view.currency)
     order = Order(
         number=_new_number(), token=secrets.token_urlsafe(32), status="pending",
         currency=view.currency, subtotal_cents=view.subtotal, shipping_cents=postage,
         shipping_rate_name=quote.name if quote else "",
-        shipping_country=country if quote else "",
+        shipping_country=country if quote or tax else "",
+        shipping_state=taxes.normalise_region(region) if tax else "",
         discount_cents=saving, discount_code=applied.code if applied else "",
-        total_cents=view.subtotal - saving + postage, gateway=gateway_name, email=email,
+        tax_cents=tax.amount if tax else 0, tax_label=tax.label if tax else "",
+        total_cents=view.subtotal - saving + postage + (tax.amount if tax else 0),
+        gateway=gateway_name, email=email,
         hold_expires_at=pay_by + HOLD_GRACE, payment_expires_at=pay_by,
         source_article_id=_known_article_id(source_article_id),
     )
@@ -184,14 +192,24 @@ def _attach_session(order_id, session):
     return order
 
 
+def _tax_for(country, region, line_amounts, shipping_cents, currency):
+    """The sales tax for a delivery (TAX_MODE=rates), or None when no rate applies."""
+    if current_app.config.get("TAX_MODE", "rates") != "rates":
+        return None
+    region = region if taxes.has_regions(country) else ""
+    return taxes.compute(taxes.rate_for(country, region), line_amounts, shipping_cents,
+                         currency)
+
+
 def start_checkout(cart, urls_for, source_article_id=None, *, code=None, email=None,
-                   country=None, rate_id=None):
+                   country=None, rate_id=None, region=None):
     """Open a pending order holding the cart's stock, then its payment session.
 
     `urls_for(order)` gives the CheckoutUrls for that order; `source_article_id`
     is the article the shopper came from (an unknown one is ignored); `code` the
     discount code entered on the cart, `email` the shopper's address if given,
-    `country` and `rate_id` the delivery chosen on the cart (default: the cheapest).
+    `country`, `rate_id` and `region` the delivery chosen on the cart (default: the
+    cheapest rate); the region picks the sales tax where regions have their own.
     Returns the order. Raises CartNotReady, StockShort (nothing held), DiscountRefused,
     ShippingRefused, InvalidDetails (nothing taken), PaymentUnavailable (hold released).
     """
@@ -201,7 +219,7 @@ def start_checkout(cart, urls_for, source_article_id=None, *, code=None, email=N
     pay_by = now + timedelta(minutes=current_app.config["HOLD_MINUTES"])
     pay_by = gateway.session_expiry(pay_by, now)
     order_id = _open_order(cart, gateway.name, pay_by, source_article_id, code, email,
-                           country, rate_id)
+                           country, rate_id, region)
     order = get_order(order_id)
     try:
         session = gateway.create_session(order, urls_for(order), order.payment_expires_at)
@@ -303,8 +321,12 @@ def change_shipping(token, rate_id):
     goods = order.subtotal_cents - order.discount_cents
     quote = shipping_rates.choose(order.shipping_country, rate_id, goods)
     if quote.name != order.shipping_rate_name or quote.amount != order.shipping_cents:
+        tax = _tax_for(order.shipping_country, order.shipping_state,
+                       [line.charged_cents for line in order.lines], quote.amount,
+                       order.currency)
         order.shipping_rate_name, order.shipping_cents = quote.name, quote.amount
-        order.total_cents = goods + quote.amount
+        order.tax_cents, order.tax_label = (tax.amount, tax.label) if tax else (0, "")
+        order.total_cents = goods + quote.amount + order.tax_cents
         record_event(order, "shipping_changed",
                      f"Delivery changed to {quote.name} "
                      f"({money(quote.amount, order.currency)}); total now "
@@ -316,3 +338,23 @@ def shipping_choices(order):
     """The rates serving an open order's country, priced for its goods, cheapest first."""
     return shipping_rates.options(order.shipping_country,
                                   order.subtotal_cents - order.discount_cents)
+
+
+def _late_payment_takes_its_code_again(_sender, order_id, old, new):
+    # An order that closed gave its code's use back; a payment arriving afterwards (a
+    # bank's late answer) makes it a sale at the discounted price, so the use is taken
+    # again in the payment's own transaction, or staff are told when none was left.
+    if new != "paid" or old not in ("expired", "failed"):
+        return
+    try:
+        code = discounts.retake(order_id)
+    except discounts.CodeOverLimit as over:
+        flag(lock_order(order_id), over.message)
+        return
+    if code:
+        record_event(get_order(order_id), "discount_taken",
+                     f"The late payment took a use of code {code} again.")
+
+
+def init_app(app):
+    signals.before_commit(signals.order_status_changed, _late_payment_takes_its_code_again)
