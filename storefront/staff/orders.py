@@ -81,7 +81,7 @@ def _export_status():
     return status if status in ORDER_STATUSES else None
 
 
-@bp.get("/orders/export.csv")
+@bp.get("/orders.csv")
 @role_required(*ROLES)
 def orders_export_csv():
     out = io.StringIO()
@@ -96,7 +96,7 @@ def orders_export_csv():
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@bp.get("/orders/export.json")
+@bp.get("/orders.json")
 @role_required(*ROLES)
 def orders_export_json():
     return jsonify({"orders": checkout.order_money_rows(_export_status())})

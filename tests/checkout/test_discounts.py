@@ -203,14 +203,14 @@ def test_the_staff_exports_show_what_each_order_cost(client, fake_stripe, make_p
     client.submit("/cart", "/checkout", {})
     [order] = orders()
     login_as("warehouse")
-    rows = list(csv.DictReader(io.StringIO(text(client.get("/staff/orders/export.csv")))))
+    rows = list(csv.DictReader(io.StringIO(text(client.get("/staff/orders.csv")))))
     assert [{k: row[k] for k in ("number", "subtotal", "discount", "discount_code",
                                  "shipping", "total")} for row in rows] == [
         {"number": order.number, "subtotal": "129.99", "discount": "19.50",
          "discount_code": "SPRING15", "shipping": "0.00", "total": "110.49"}]
-    [exported] = client.get("/staff/orders/export.json?status=pending").get_json()["orders"]
+    [exported] = client.get("/staff/orders.json?status=pending").get_json()["orders"]
     assert exported["total"] == "110.49" and exported["currency"] == "USD"
-    assert client.get("/staff/orders/export.json?status=paid").get_json()["orders"] == []
+    assert client.get("/staff/orders.json?status=paid").get_json()["orders"] == []
 
 
 def _late_payment(order):

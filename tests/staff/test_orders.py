@@ -128,8 +128,8 @@ def test_notes_and_resolving_a_flag(app, client, make_product, login_as):
 ORDER_ROUTES = [
     ("GET", "/staff/orders", None),
     ("GET", "/staff/orders/{oid}", None),
-    ("GET", "/staff/orders/export.csv", None),
-    ("GET", "/staff/orders/export.json", None),
+    ("GET", "/staff/orders.csv", None),
+    ("GET", "/staff/orders.json", None),
     ("POST", "/staff/orders/{oid}/ship", {"carrier": "UPS", "tracking_number": "1Z"}),
     ("POST", "/staff/orders/{oid}/cancel", {"reason": ""}),
     ("POST", "/staff/orders/{oid}/note", {"note": "hi"}),
