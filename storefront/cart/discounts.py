@@ -21,6 +21,7 @@ from ..catalogue.prices import InvalidPrice, parse_price
 from ..database import transactional
 from ..exceptions import DomainError
 from ..extensions import db
+from ..inputs import parse_int
 from ..models import utcnow
 from .models import DISCOUNT_KINDS, Discount, DiscountRedemption
 
@@ -293,9 +294,8 @@ def save_discount(discount_id, data, currency):
         errors["kind"] = "Choose a percentage or a fixed amount."
     value = None
     if data.kind == "percent":
-        text = str(data.value or "").strip()
-        value = int(text) if text.isdigit() and text.isascii() else None
-        if value is None or not 1 <= value <= 100:
+        value = parse_int(data.value, minimum=1, maximum=100)
+        if value is None:
             errors["value"] = "A percentage is a whole number from 1 to 100."
     elif data.kind == "fixed":
         value = _amount(data.value, currency, errors, "value", "Amount off")
