@@ -78,6 +78,7 @@ def import_models():
     from . import pagecache  # noqa: F401
     from .account import models as _account  # noqa: F401
     from .articles import models as _articles  # noqa: F401
+    from .cart import models as _cart  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
     from .checkout import models as _checkout  # noqa: F401
     from .inventory import models as _inventory  # noqa: F401
@@ -88,6 +89,7 @@ def import_models():
 
 
 def register_extensions(app):
+    from .checkout.service import placing
     from .notices import service as notices
     from .returns import service as returns
 
@@ -99,6 +101,7 @@ def register_extensions(app):
     pagecache.init_app(app)
     notices.init_app(app)
     returns.init_app(app)
+    placing.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
 

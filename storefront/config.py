@@ -61,6 +61,9 @@ class Config:
 
     SHOP_NAME = os.environ.get("SHOP_NAME", "Stride Adaptive")
     SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "USD")
+    # Sales tax from the staff's table at /staff/taxes; "stripe" (Stripe Tax) is refused
+    # by check-deploy until the shop supports it.
+    TAX_MODE = os.environ.get("TAX_MODE", "rates")
     CART_LINE_CAP = _int("CART_LINE_CAP", 10)
     HOLD_MINUTES = _int("HOLD_MINUTES", 30)
     # A bank debit (ACH, SEPA, Bacs) takes days to settle; its order's units stay held

@@ -4,6 +4,7 @@ import click
 from flask.cli import AppGroup
 
 from .articles import demo as articles_demo
+from .cart import demo as cart_demo
 from .catalogue import demo as catalogue_demo
 from .staff import demo as staff_demo
 from .staff import service as staff_service
@@ -35,3 +36,7 @@ def load():
         pages = articles_demo.load_pages(progress=bar.update)
     click.echo(f"Demo shop pages: {pages} created, "
                f"{len(articles_demo.PAGES) - pages} already present.")
+    rates, codes = cart_demo.load()
+    click.echo(f"Demo shipping rates and codes: {rates} rate(s) and {codes} code(s) added"
+               if rates or codes else "Demo shipping rates and codes: already set, left as "
+               "they are.")

@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 
 from .gunicorn_settings import default_workers
 from .mail.transport import MailUrlError, parse_mail_url
+from .money import known as known_currency
 
 MIN_SECRET_BITS = 128
 # Each word-like run of letters counts as one pick from the few hundred words that fit
@@ -121,6 +122,17 @@ def find_problems(config, environ=os.environ):
         problems.append(Problem("B001", "DATABASE_URL points at SQLite; production needs "
                                         "PostgreSQL (postgresql+psycopg://...) so several "
                                         "workers and hosts share one stock promise."))
+    currency = config.get("SHOP_CURRENCY", "USD")
+    if not known_currency(currency):
+        problems.append(Problem("C001", f"SHOP_CURRENCY={currency!r} is not an ISO 4217 "
+                                        "currency code this shop knows (USD, EUR, JPY, KWD "
+                                        "...): prices could not be shown or charged right."))
+    tax_mode = config.get("TAX_MODE", "rates")
+    if tax_mode != "rates":
+        problems.append(Problem("T001", f"TAX_MODE={tax_mode!r}: this shop computes sales "
+                                        "tax from its own rate table only (TAX_MODE=rates, "
+                                        "rates at /staff/taxes); Stripe Tax is not supported "
+                                        "yet, so no tax would be charged."))
     if not config.get("STRIPE_SECRET_KEY"):
         problems.append(Problem("P001", "STRIPE_SECRET_KEY is not set, so checkout would use "
                                         "the demo payment page, which takes no money."))

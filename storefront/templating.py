@@ -6,17 +6,13 @@ from markupsafe import Markup, escape
 
 from .catalogue.service import stock_status, stock_text
 from .links import absolute_url
+from .money import format_money
 
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$"}
 
-
-def money(cents, currency=None):
-    """Format integer minor units as a price, e.g. 12900 -> $129.00."""
-    currency = currency or current_app.config["SHOP_CURRENCY"]
-    symbol = CURRENCY_SYMBOLS.get(currency, currency + " ")
-    sign = "-" if cents < 0 else ""
-    whole, frac = divmod(abs(int(cents)), 100)
-    return f"{sign}{symbol}{whole:,}.{frac:02d}"
+def money(minor, currency=None):
+    """Format integer minor units as a price in the currency's own decimals, e.g.
+    12900 USD -> $129.00, 8000 JPY -> ¥8,000, 1250 KWD -> KWD 1.250."""
+    return format_money(minor, currency or current_app.config["SHOP_CURRENCY"])
 
 
 def image_url(path, external=False):

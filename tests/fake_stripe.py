@@ -88,6 +88,10 @@ def shaped(obj, version):
     return obj
 
 
+# Stripe's three-decimal currencies: their amounts must end in 0.
+THREE_DECIMAL = {"bhd", "jod", "kwd", "omr", "tnd"}
+
+
 def _int(value, name):
     try:
         return int(value)
@@ -235,10 +239,31 @@ class FakeStripe:
             if not (price.get("product_data") or {}).get("name"):
                 raise StripeFailure(400, "invalid_request_error", "product_data.name missing.")
             currencies.add(price.get("currency"))
-            total += _int(price.get("unit_amount"), "unit_amount") * _int(
-                item.get("quantity"), "quantity")
+            unit_amount = _int(price.get("unit_amount"), "unit_amount")
+            if price.get("currency") in THREE_DECIMAL and unit_amount % 10:
+                raise StripeFailure(400, "invalid_request_error",
+                                    "Amounts in three-decimal currencies must end in 0.")
+            total += unit_amount * _int(item.get("quantity"), "quantity")
         if len(currencies) != 1:
             raise StripeFailure(400, "invalid_request_error", "All items need one currency.")
+        subtotal = total
+        options = params.get("shipping_options") or []
+        shipping_cost = None
+        for option in options:
+            data = option.get("shipping_rate_data") or {}
+            fixed = data.get("fixed_amount") or {}
+            if (data.get("type") != "fixed_amount" or not data.get("display_name")
+                    or fixed.get("currency") not in currencies):
+                raise StripeFailure(400, "invalid_request_error",
+                                    "shipping_rate_data needs a type, a display_name and a "
+                                    "fixed_amount in the session's currency.")
+            _int(fixed.get("amount"), "fixed_amount.amount")
+        if options:  # the first option is the one preselected for the shopper
+            first = options[0]["shipping_rate_data"]
+            shipping_cost = {"amount_total": int(first["fixed_amount"]["amount"]),
+                             "shipping_rate": _new_id("shr"),
+                             "display_name": first["display_name"]}
+            total += shipping_cost["amount_total"]
         now = int(time.time())
         expires_at = _int(params.get("expires_at", now + MAX_SESSION_SECONDS), "expires_at")
         if not MIN_SESSION_SECONDS <= expires_at - now <= MAX_SESSION_SECONDS:
@@ -251,7 +276,8 @@ class FakeStripe:
         session = {
             "id": session_id, "object": "checkout.session", "mode": "payment",
             "livemode": False, "status": "open", "payment_status": "unpaid",
-            "amount_subtotal": total, "amount_total": total, "currency": currencies.pop(),
+            "amount_subtotal": subtotal, "amount_total": total, "currency": currencies.pop(),
+            "shipping_cost": shipping_cost,
             "client_reference_id": params.get("client_reference_id"),
             "metadata": params.get("metadata") or {}, "expires_at": expires_at,
             "created": now, "success_url": params["success_url"],

@@ -39,9 +39,19 @@ def test_a_sound_configuration_passes():
     ({"PUBLIC_URL": ""}, "U001"),
     ({"PUBLIC_URL": "http://shop.example"}, "U002"),
     ({"MAIL_URL": "http://mail.example"}, "M002"),
+    ({"SHOP_CURRENCY": "XYZ"}, "C001"),
+    ({"SHOP_CURRENCY": "usd"}, "C001"),
+    ({"SHOP_CURRENCY": ""}, "C001"),
+    ({"TAX_MODE": "stripe"}, "T001"),
+    ({"TAX_MODE": "vat"}, "T001"),
 ])
 def test_each_unsafe_setting_is_reported(change, code):
     assert codes(GOOD | change) == [code]
+
+
+@pytest.mark.parametrize("currency", ["USD", "JPY", "KWD", "EUR", "CHF"])
+def test_any_iso_currency_passes(currency):
+    assert codes(GOOD | {"SHOP_CURRENCY": currency}) == []
 
 
 def test_memory_rate_limits_are_fine_with_one_worker():

@@ -22,10 +22,10 @@ RANK = {
     "inventory": 2, "mail": 2, "media": 2,
 }
 # What every layer may use: settings, the database, column helpers, domain errors,
-# the signals, request-input parsing, CSV rows and their problems, links on PUBLIC_URL,
-# error pages, logging and security headers.
+# the signals, request-input parsing, CSV rows and their problems, currencies, links on
+# PUBLIC_URL, error pages, logging and security headers.
 SHARED = {"extensions", "config", "database", "models", "exceptions", "signals", "inputs", "links",
-          "csvrows", "errors", "logs", "security"}
+          "csvrows", "money", "errors", "logs", "security"}
 # Entry points and tools at the very top: the factory, demo data, deploy checks, digests.
 TOP = {"__init__", "demo", "deploy", "digests", "health", "gunicorn_settings"}
 INVENTORY_MAY_IMPORT = {"extensions", "database", "models", "exceptions", "signals"}

@@ -12,13 +12,17 @@ each time the cart is shown, never remembered.
 """
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from flask import current_app
 
+from .. import money
 from ..catalogue import service as catalogue
 from ..exceptions import DomainError
 from ..inputs import parse_id, parse_int
 from ..inventory import service as inventory
+from . import discounts, taxes
+from . import shipping as shipping_rates
 
 # A signed cookie holds about 4 KB; this many lines fit with room to spare.
 MAX_LINES = 30
@@ -198,10 +202,62 @@ class CartLine:
 class CartView:
     lines: list
     currency: str
+    # The code the shopper entered, priced against these lines (None without one), or
+    # why it does not apply now (the cart changed, the code expired...).
+    discount: discounts.AppliedDiscount | None = None
+    discount_problem: str = ""
+    # Where it goes and how: the rates serving that country and the one chosen (None when
+    # the shop has no rates, so shipping is free), or why the choice stands no more.
+    shipping_country: str = ""
+    shipping_options: list = dataclass_field(default_factory=list)
+    shipping: shipping_rates.ShippingQuote | None = None
+    shipping_problem: str = ""
+    # Sales tax (TAX_MODE=rates) for the delivery's country and region, None without a rate.
+    shipping_region: str = ""
+    asks_region: bool = False
+    tax: taxes.TaxQuote | None = None
 
     @property
     def subtotal(self):
         return sum(line.line_total for line in self.lines if line.orderable)
+
+    @property
+    def discount_amount(self):
+        return self.discount.amount if self.discount else 0
+
+    @property
+    def shipping_countries(self):
+        return shipping_rates.countries()
+
+    @property
+    def goods_total(self):
+        """What the goods cost after the discount; free-shipping thresholds compare it."""
+        return self.subtotal - self.discount_amount
+
+    @property
+    def shipping_amount(self):
+        return self.shipping.amount if self.shipping else 0
+
+    @property
+    def tax_amount(self):
+        return self.tax.amount if self.tax else 0
+
+    @property
+    def total(self):
+        return self.goods_total + self.shipping_amount + self.tax_amount
+
+    def charged_line_amounts(self):
+        """What each orderable line costs after its discount."""
+        return [line.line_total - self.line_discount(line)
+                for line in self.lines if line.orderable]
+
+    def line_discount(self, line):
+        return self.discount.per_line.get(line.key, 0) if self.discount else 0
+
+    def priced_lines(self):
+        """(key, product id, line total) of the orderable lines, for pricing a code."""
+        return [(line.key, line.variant.product_id, line.line_total)
+                for line in self.lines if line.orderable]
 
     @property
     def item_count(self):
@@ -219,6 +275,11 @@ class CartView:
         return {
             "lines": [line.as_dict() for line in self.lines],
             "subtotal": self.subtotal,
+            "discount": self.discount.as_dict() if self.discount else None,
+            "shipping": (self.shipping.as_dict() | {"country": self.shipping_country}
+                         if self.shipping else None),
+            "tax": self.tax.as_dict() if self.tax else None,
+            "total": self.total,
             "currency": self.currency,
             "item_count": self.item_count,
             "can_checkout": self.can_checkout,
@@ -291,8 +352,11 @@ def parse_quantity(raw, *, allow_zero=False):
     return quantity
 
 
-def view(cart):
-    """Price the cart from the database and check each line against live stock."""
+def view(cart, code=None, country=None, rate_id=None, region=None):
+    """Price the cart from the database and check each line against live stock; with a
+    discount `code`, price that too (a code that does not apply is said, not applied);
+    then shipping to `country` by rate `rate_id` (default: the cheapest serving it), and
+    the sales tax for that country and `region`."""
     variants = catalogue.variants_by_id(_variant_ids(cart))
     stock = inventory.levels(variants)
 
@@ -310,7 +374,74 @@ def view(cart):
             continue
         lines.append(CartLine(key, quantity, variants.get(key), units(key)))
     lines.sort(key=lambda line: (line.title, line.variant_id))
-    return CartView(lines, current_app.config["SHOP_CURRENCY"])
+    shown = CartView(lines, current_app.config["SHOP_CURRENCY"])
+    if code and shown.priced_lines():
+        try:
+            shown.discount = discounts.check(code, shown.priced_lines(), shown.subtotal,
+                                             shown.currency)
+        except discounts.DiscountRefused as refused:
+            shown.discount_problem = refused.message
+    _price_shipping(shown, country, rate_id)
+    _price_tax(shown, region)
+    return shown
+
+
+def _price_tax(shown, region):
+    if current_app.config.get("TAX_MODE", "rates") != "rates":
+        return
+    shown.asks_region = taxes.has_regions(shown.shipping_country)
+    shown.shipping_region = taxes.normalise_region(region) if shown.asks_region else ""
+    rate = taxes.rate_for(shown.shipping_country, shown.shipping_region)
+    if shown.lines:
+        shown.tax = taxes.compute(rate, shown.charged_line_amounts(), shown.shipping_amount,
+                                  shown.currency)
+
+
+def _price_shipping(shown, country, rate_id):
+    served = shipping_rates.countries()
+    shown.shipping_country = country if country in served else shipping_rates.default_country()
+    shown.shipping_options = shipping_rates.options(shown.shipping_country, shown.goods_total)
+    try:
+        shown.shipping = shipping_rates.choose(shown.shipping_country, rate_id,
+                                               shown.goods_total)
+    except shipping_rates.ShippingRefused as refused:  # the rate was withdrawn meanwhile
+        shown.shipping_problem = refused.message
+        shown.shipping = shipping_rates.choose(shown.shipping_country, None, shown.goods_total)
+
+
+def choose_shipping(cart, code, country, rate_id, previous_country):
+    """Check a delivery choice against the cart; returns (country, rate id, message).
+
+    A new country gets its cheapest rate; a rate that does not serve the country chosen
+    is refused. Raises ShippingRefused naming the field; nothing is kept then."""
+    country = str(country or "").strip().upper()
+    shown = view(cart, code)
+    if country != previous_country:
+        rate_id = None
+    if country not in shipping_rates.countries():
+        raise shipping_rates.ShippingRefused(
+            f"We do not ship to {shipping_rates.country_name(country) or 'that country'} "
+            "yet. Choose one of the countries listed.", "country")
+    quote = shipping_rates.choose(country, rate_id, shown.goods_total)
+    if quote is None:
+        return country, None, (f"Delivery to {shipping_rates.country_name(country)}: "
+                               "shipping is free.")
+    price = ("free" if quote.amount == 0
+             else money.format_money(quote.amount, shown.currency))
+    return (country, quote.rate_id,
+            f"Delivery to {shipping_rates.country_name(country)}: {quote.name}, {price}.")
+
+
+def apply_code(cart, code):
+    """Check a code against the cart; returns (the code as stored, message).
+
+    Raises DiscountRefused saying why it cannot be used; nothing is kept then."""
+    shown = view(cart)
+    if not shown.priced_lines():
+        raise discounts.DiscountRefused("Add something to your cart before entering a code.")
+    applied = discounts.check(code, shown.priced_lines(), shown.subtotal, shown.currency)
+    saving = money.format_money(applied.amount, shown.currency)
+    return applied.code, f"Code {applied.code} applied: you save {saving}."
 
 
 # -- prices the shopper was shown -------------------------------------------------

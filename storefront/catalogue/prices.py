@@ -2,14 +2,9 @@
 
 import re
 
+from .. import money
 from ..exceptions import DomainError
 
-# ISO 4217 minor units where they are not 2 (the common case).
-MINOR_UNITS = {
-    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
-    "PYG": 0, "RWF": 0, "UGX": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
-}
 # No shoe costs this much: a figure above it is a typo (an extra zero, cents typed as units).
 MAX_PRICE_MAJOR = 10_000
 _AMOUNT = re.compile(r"^([0-9]{1,9})(?:\.([0-9]+))?$")
@@ -22,7 +17,7 @@ class InvalidPrice(DomainError):
 
 def minor_units(currency):
     """How many decimal places the currency's prices have."""
-    return MINOR_UNITS.get(currency.upper(), 2)
+    return money.exponent(currency.upper())
 
 
 def parse_price(text, currency):
@@ -45,6 +40,11 @@ def parse_price(text, currency):
             f"{currency} prices have no decimal places." if digits == 0 else
             f"{currency} prices have at most {digits} decimal places.")
     cents = int(units) * 10**digits + int((fraction or "0").ljust(digits, "0")[:digits] or 0)
+    unit = money.step(currency.upper())
+    if cents % unit:
+        smallest = money.plain(unit, currency.upper())
+        raise InvalidPrice(f"{currency} prices must be a whole multiple of {smallest}: "
+                           "card payments cannot charge a smaller part.")
     if cents > MAX_PRICE_MAJOR * 10**digits:
         raise InvalidPrice(f"That is more than {MAX_PRICE_MAJOR:,} {currency}: check the figure.")
     return cents
@@ -52,9 +52,4 @@ def parse_price(text, currency):
 
 def format_amount(cents, currency):
     """Minor units as the plain number a staff form shows, e.g. 11900 -> "119.00"."""
-    if cents is None:
-        return ""
-    digits = minor_units(currency)
-    if digits == 0:
-        return str(cents)
-    return f"{cents // 10**digits}.{cents % 10**digits:0{digits}d}"
+    return money.plain(cents, currency)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import stripe
 from flask import current_app
 
+from .. import money
 from ..exceptions import DomainError
 
 # Shipping is to North America only; Stripe asks for the list up front.
@@ -97,7 +98,8 @@ class DisputeState:
 
 def _refund(obj):
     metadata = obj.get("metadata") or {}
-    return Refund(str(obj["id"]), int(obj["amount"]), str(obj["currency"]).upper(),
+    code = str(obj["currency"]).upper()
+    return Refund(str(obj["id"]), money.from_stripe(int(obj["amount"]), code), code,
                   str(obj.get("status") or ""), metadata.get("issued_by") == REFUND_MARK,
                   str(obj.get("failure_reason") or ""))
 
@@ -112,10 +114,13 @@ def _reference(value):
 def dispute_state(obj):
     """A DisputeState from a Stripe Dispute (a dict)."""
     due = (obj.get("evidence_details") or {}).get("due_by")
+    currency = str(obj.get("currency") or "").upper()
+    amount = int(obj.get("amount") or 0)
     return DisputeState(
         id=str(obj["id"]), payment_reference=_reference(obj.get("payment_intent")),
-        charge=_reference(obj.get("charge")), amount=int(obj.get("amount") or 0),
-        currency=str(obj.get("currency") or "").upper(), reason=_text(obj.get("reason"), 60),
+        charge=_reference(obj.get("charge")),
+        amount=money.from_stripe(amount, currency) if money.known(currency) else amount,
+        currency=currency, reason=_text(obj.get("reason"), 60),
         status=str(obj.get("status") or ""),
         evidence_due_by=datetime.fromtimestamp(due, UTC) if isinstance(due, int) else None,
     )
@@ -148,17 +153,54 @@ def session_state(obj):
     payment_intent = _reference(obj.get("payment_intent"))
     metadata = obj.get("metadata") or {}
     amount = obj.get("amount_total")
+    currency = (obj.get("currency") or "").upper() or None
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        amount = None
+    elif currency and money.known(currency):
+        amount = money.from_stripe(amount, currency)
     return SessionState(
         session_id=str(obj.get("id") or ""),
         status=str(obj.get("status") or ""),
         payment_status=str(obj.get("payment_status") or ""),
-        amount_total=amount if isinstance(amount, int) and not isinstance(amount, bool) else None,
-        currency=(obj.get("currency") or "").upper() or None,
+        amount_total=amount,
+        currency=currency,
         payment_reference=payment_intent or None,
         order_number=metadata.get("order_number") or obj.get("client_reference_id"),
         email=_text(customer.get("email"), 254) or None,
         shipping=shipping,
     )
+
+
+def _line_item(order, line):
+    """One Checkout line. A discounted line goes as one item at its discounted total, so
+    the line amounts add up to the order total exactly (a saving rounded once per line
+    need not divide by the quantity)."""
+    description = f"{line.option_label}, SKU {line.sku}"
+    quantity, unit = line.quantity, line.unit_price_cents
+    if line.discount_cents:
+        saving = money.format_money(line.discount_cents, order.currency)
+        description = (f"{line.quantity} × {description}; code {order.discount_code} "
+                       f"saves {saving}")
+        quantity, unit = 1, line.charged_cents
+    return {
+        "quantity": quantity,
+        "price_data": {
+            "currency": order.currency.lower(),
+            "unit_amount": money.to_stripe(unit, order.currency),
+            "product_data": {"name": line.title, "description": description},
+        },
+    }
+
+
+def _tax_item(order):
+    """The sales tax the shop computed (TAX_MODE=rates), as an amount of its own."""
+    if not order.tax_cents:
+        return []
+    return [{"quantity": 1, "price_data": {
+        "currency": order.currency.lower(),
+        "unit_amount": money.to_stripe(order.tax_cents, order.currency),
+        "product_data": {"name": order.tax_label or "Sales tax"},
+    }}]
 
 
 class StripeGateway:
@@ -191,20 +233,7 @@ class StripeGateway:
     def create_session(self, order, urls, expires_at):
         params = {
             "mode": "payment",
-            "line_items": [
-                {
-                    "quantity": line.quantity,
-                    "price_data": {
-                        "currency": order.currency.lower(),
-                        "unit_amount": line.unit_price_cents,
-                        "product_data": {
-                            "name": line.title,
-                            "description": f"{line.option_label}, SKU {line.sku}",
-                        },
-                    },
-                }
-                for line in order.lines
-            ],
+            "line_items": [_line_item(order, line) for line in order.lines] + _tax_item(order),
             "client_reference_id": order.number,
             "metadata": {"order_number": order.number},
             "payment_intent_data": {
@@ -217,6 +246,16 @@ class StripeGateway:
             "cancel_url": urls.cancel,
             "shipping_address_collection": {"allowed_countries": SHIPPING_COUNTRIES},
         }
+        if order.shipping_rate_name:
+            # The rate chosen on the cart, and only it: its price is part of the order's
+            # total, which is what Stripe must charge.
+            params["shipping_address_collection"] = {
+                "allowed_countries": [order.shipping_country]}
+            params["shipping_options"] = [{"shipping_rate_data": {
+                "type": "fixed_amount", "display_name": order.shipping_rate_name,
+                "fixed_amount": {"amount": money.to_stripe(order.shipping_cents, order.currency),
+                                 "currency": order.currency.lower()},
+            }}]
         if order.email:
             params["customer_email"] = order.email
         session = self._call(
@@ -245,7 +284,7 @@ class StripeGateway:
     def refund(self, payment_reference, amount, currency, idempotency_key, order_number):
         refund = self._call(
             "refund the payment", self.client.v1.refunds.create,
-            {"payment_intent": payment_reference, "amount": amount,
+            {"payment_intent": payment_reference, "amount": money.to_stripe(amount, currency),
              "metadata": {"order_number": order_number, "issued_by": REFUND_MARK}},
             {"idempotency_key": idempotency_key},
         )

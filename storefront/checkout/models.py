@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -99,7 +100,11 @@ class Order(db.Model):
         CheckConstraint(f"status IN ({_STATUS_LIST})", name="status_known"),
         CheckConstraint("subtotal_cents >= 0", name="subtotal_non_negative"),
         CheckConstraint("shipping_cents >= 0", name="shipping_non_negative"),
-        CheckConstraint("total_cents = subtotal_cents + shipping_cents", name="total_adds_up"),
+        CheckConstraint("discount_cents >= 0 AND discount_cents <= subtotal_cents",
+                        name="discount_within_subtotal"),
+        CheckConstraint("tax_cents >= 0", name="tax_non_negative"),
+        CheckConstraint("total_cents = subtotal_cents - discount_cents + shipping_cents"
+                        " + tax_cents", name="total_adds_up"),
         Index("ix_shop_order_status_created_at", "status", "created_at"),
     )
 
@@ -110,6 +115,15 @@ class Order(db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     subtotal_cents: Mapped[int] = mapped_column(Integer)
     shipping_cents: Mapped[int] = mapped_column(Integer, default=0)
+    # The discount code's saving (the sum of the lines' discounts) and the code as typed
+    # into the shop's records at checkout; 0 and "" without a code.
+    discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    discount_code: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # Sales tax from the staff's rate table (TAX_MODE=rates), and the rate it came from.
+    tax_cents: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    tax_label: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # The shipping rate chosen at checkout, as it was named then ("" before rates existed).
+    shipping_rate_name: Mapped[str] = mapped_column(String(80), default="", server_default="")
     total_cents: Mapped[int] = mapped_column(Integer)
     gateway: Mapped[str] = mapped_column(String(20))
     gateway_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
@@ -325,6 +339,8 @@ class OrderLine(db.Model):
                         name="refunded_within_quantity"),
         CheckConstraint("restocked_quantity BETWEEN 0 AND quantity",
                         name="restocked_within_quantity"),
+        CheckConstraint("discount_cents >= 0 AND discount_cents <= line_total_cents",
+                        name="discount_within_line_total"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -353,6 +369,8 @@ class OrderLine(db.Model):
     # Units refunded (their money given back) and units that came back and were restocked.
     refunded_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     restocked_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # This line's share of the order's discount, rounded once, in minor units.
+    discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     order: Mapped[Order] = relationship(back_populates="lines")
 
@@ -367,6 +385,9 @@ class OrderLine(db.Model):
     def stock_lines(self, quantity):
         """{variant_id: units} for `quantity` of this line (a mismatched pair is two shoes)."""
         return _stock_lines([(self, quantity)])
+    def charged_cents(self):
+        """What the shopper pays for this line after its discount."""
+        return self.line_total_cents - self.discount_cents
 
     @property
     def is_pair(self):

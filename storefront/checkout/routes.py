@@ -17,11 +17,13 @@ from flask import (
 )
 
 from ..articles.routes import SOURCE_ARTICLE_KEY
-from ..cart.routes import clear_cart, confirm_prices, current_cart
+from ..cart.routes import clear_cart, confirm_prices, current_cart, current_code, current_shipping
 from ..cart.service import PricesChanged
+from ..cart.shipping import country_name
 from ..errors import wants_json
 from ..extensions import csrf, limiter
 from ..links import absolute_url
+from ..templating import money
 from . import gateways, service
 
 bp = Blueprint("checkout", __name__)
@@ -58,11 +60,14 @@ def start():
         session.pop(PENDING_KEY, None)
     try:
         confirm_prices(request.form)
+        country, rate_id, region = current_shipping()
         # A signed-in shopper's address (set by the account package) is the order's.
         order = service.start_checkout(current_cart(), _urls_for,
-                                       session.get(SOURCE_ARTICLE_KEY),
-                                       email=g.get("shopper_email"))
-    except (service.CheckoutError, service.PaymentUnavailable, PricesChanged) as error:
+                                       session.get(SOURCE_ARTICLE_KEY), code=current_code(),
+                                       email=g.get("shopper_email") or request.form.get("email"),
+                                       country=country, rate_id=rate_id, region=region)
+    except (service.CheckoutError, service.PaymentUnavailable, service.DiscountRefused,
+            service.ShippingRefused, service.InvalidDetails, PricesChanged) as error:
         if wants_json():
             raise
         flash(error.message, "error")
@@ -114,7 +119,7 @@ def _prefill(order):
     and the signed-in shopper's default address (set on `g` by the account package)."""
     values = {"email": order.email or ""}
     address = getattr(g.get("shopper"), "default_address", None)
-    if address is not None:
+    if address is not None and address.country in service.shipping_countries(order):
         values |= address.as_dict()
     return values
 
@@ -124,10 +129,35 @@ def demo_page(token):
     order = service.order_for_shopper(token)
     if order.gateway != "demo":
         return redirect(url_for("checkout.order_page", token=order.token), 303)
-    return render_template("checkout/demo_pay.html", order=order, values=_prefill(order),
-                           errors={},
-                           fields=service.ADDRESS_FIELDS,
-                           countries=gateways.SHIPPING_COUNTRIES)
+    return _demo_page(order, _prefill(order), {})
+
+
+def _demo_page(order, values, errors, status=200):
+    countries = service.shipping_countries(order)
+    return render_template(
+        "checkout/demo_pay.html", order=order, values=values, errors=errors,
+        fields=service.address_fields(values.get("country") or order.shipping_country
+                                      or countries[0]),
+        countries=countries, country_name=country_name,
+        rates=service.shipping_choices(order) if order.shipping_rate_name else [],
+        rate_error=errors.get("shipping_rate", "")), status
+
+
+@bp.post("/checkout/demo/<token>/shipping")
+def demo_shipping(token):
+    try:
+        order = service.change_shipping(token, request.form.get("shipping_rate"))
+    except service.ShippingRefused as refused:
+        if wants_json():
+            raise
+        order = service.order_for_shopper(token)
+        return _demo_page(order, {}, {"shipping_rate": refused.message}, 422)
+    except service.InvalidOrderState as error:
+        flash(error.message, "error")
+        return redirect(url_for("checkout.order_page", token=token), 303)
+    flash(f"Delivery: {order.shipping_rate_name}. The total is now "
+          f"{money(order.total_cents, order.currency)}.", "success")
+    return redirect(url_for("checkout.demo_page", token=order.token), 303)
 
 
 @bp.post("/checkout/demo/<token>/pay")
@@ -139,9 +169,7 @@ def demo_pay(token):
             raise
         order = service.order_for_shopper(token)
         flash(error.message, "error")
-        return render_template("checkout/demo_pay.html", order=order, values=request.form,
-                               errors=error.errors, fields=service.ADDRESS_FIELDS,
-                               countries=gateways.SHIPPING_COUNTRIES), 422
+        return _demo_page(order, request.form, error.errors, 422)
     except service.PaymentPageExpired as error:
         session.pop(PENDING_KEY, None)
         flash(error.message, "error")

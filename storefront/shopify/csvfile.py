@@ -24,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from .. import money
 from ..csvrows import BatchRejected, LineProblem, cells, decode, header, records
 from ..inputs import parse_int
 from ..inventory.service import MAX_UNITS
@@ -82,17 +83,12 @@ _METAFIELD = re.compile(r"\bmetafields?\.", re.IGNORECASE)
 
 # Minor units per currency where they are not 2 (ISO 4217). Kept here until the shop has
 # one table of currencies; `currency_exponent` is the one place to swap it in.
-_EXPONENTS = {
-    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
-    "PYG": 0, "RWF": 0, "UGX": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
-}
 MAX_PRICE_UNITS = 1_000_000  # a million in the shop's currency, whatever its minor units
 
 
 def currency_exponent(currency):
     """How many minor units a currency has: 2 for USD, 0 for JPY, 3 for KWD."""
-    return _EXPONENTS.get((currency or "USD").upper(), 2)
+    return money.exponent((currency or "USD").upper())
 
 
 @dataclass

@@ -10,8 +10,10 @@ import io
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import and_, func, select
 
+from .. import money
 from ..catalogue.models import Product, Variant
 from ..checkout.models import PAID_STATUSES
 from ..checkout.service.reports import not_lost_in_a_dispute
@@ -53,6 +55,8 @@ class Figure:
     title: str
     columns: tuple
     rows: list
+    # Columns holding amounts in minor units; the CSV writes them in whole currency units.
+    money_columns: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -191,10 +195,11 @@ def figure(name, days=30, now=None):
     if name == "sales":
         sales = daily_sales(days, now)
         return Figure(name, f"Paid orders and revenue per day, last {days} days",
-                      ("Day", "Orders", "Revenue (minor units)"), sales.days)
+                      ("Day", "Orders", f"Revenue ({_currency()})"), sales.days, (2,))
     if name == "products":
         return Figure(name, f"Top products by units sold, last {days} days",
-                      ("Product", "Units", "Revenue (minor units)"), top_products(days, now))
+                      ("Product", "Units", f"Revenue ({_currency()})"),
+                      top_products(days, now), (2,))
     if name == "articles":
         return Figure(name, f"Article clicks and the paid orders they led to, last {days} days",
                       ("Article", "Product clicks", "Paid orders", "Orders per 100 clicks"),
@@ -224,14 +229,21 @@ def figures_for(user):
     return names
 
 
+def _currency():
+    return current_app.config["SHOP_CURRENCY"]
+
+
 def to_csv(fig):
-    """A figure as CSV text: a heading row, then one row per entry."""
+    """A figure as CSV text: a heading row, then one row per entry (amounts in whole
+    units of the shop's currency, with its decimals: 129.00, 8000, 12.340)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(fig.columns)
     for row in fig.rows:
-        writer.writerow(["" if v is None else (v.isoformat() if hasattr(v, "isoformat")
-                                               else _safe(v)) for v in row])
+        writer.writerow(["" if v is None else
+                         money.plain(v, _currency()) if i in fig.money_columns else
+                         v.isoformat() if hasattr(v, "isoformat") else _safe(v)
+                         for i, v in enumerate(row)])
     return out.getvalue()
 
 

@@ -3,7 +3,10 @@
 All order logic is the checkout service's; these views only call it.
 """
 
-from flask import flash, redirect, render_template, request, url_for
+import csv
+import io
+
+from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
@@ -14,6 +17,7 @@ from ..checkout.models import ORDER_STATUSES, REFUND_STATUSES
 from ..checkout.service.orders import customer_orders
 from ..exceptions import DomainError
 from ..inputs import page_number, parse_int
+from ..models import utcnow
 from ..templating import money
 from .auth import add_nav_link, role_required
 from .routes import bp
@@ -97,6 +101,32 @@ def orders():
         "staff/orders.html", flagged=flagged, orders=rest[:PER_PAGE], status=status,
         statuses=ORDER_STATUSES, page=page, has_next=len(rest) > PER_PAGE,
     )
+
+
+def _export_status():
+    status = request.args.get("status", "")
+    return status if status in ORDER_STATUSES else None
+
+
+@bp.get("/orders.csv")
+@role_required(*ROLES)
+def orders_export_csv():
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=checkout.ORDER_EXPORT_FIELDS)
+    writer.writeheader()
+    for row in checkout.order_money_rows(_export_status()):
+        # A cell starting with = + - @ runs as a formula in spreadsheets: quote it as text.
+        writer.writerow({k: "'" + v if isinstance(v, str) and v[:1] in "=+-@" else v
+                         for k, v in row.items()})
+    filename = f"orders-{utcnow():%Y%m%d-%H%M}.csv"
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/orders.json")
+@role_required(*ROLES)
+def orders_export_json():
+    return jsonify({"orders": checkout.order_money_rows(_export_status())})
 
 
 def _order_page(order_id, status=200, error=None, line_errors=None, **forms):

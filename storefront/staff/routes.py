@@ -308,6 +308,7 @@ def inventory_import_apply():
 # `bp` from here, so they come last.
 from . import account_views as _accounts  # noqa: E402, F401  (staff accounts, audit)
 from . import articles as _articles  # noqa: E402, F401  (marketing pages)
+from . import discounts as _discounts  # noqa: E402, F401  (discount codes)
 from . import notices as _waiting_demand  # noqa: E402, F401
 from . import orders as _orders  # noqa: E402, F401  (fulfilment pages)
 from . import pages as _pages  # noqa: E402, F401  (shop pages)
@@ -316,4 +317,6 @@ from . import products as _products  # noqa: E402, F401  (product copy)
 from . import profile as _profile  # noqa: E402, F401  (author profiles)
 from . import returns as _returns  # noqa: E402, F401  (returns and exchanges)
 from . import search as _search  # noqa: E402, F401  (search synonyms)
+from . import shipping as _shipping  # noqa: E402, F401  (shipping rates)
+from . import taxes as _taxes  # noqa: E402, F401  (sales tax rates)
 from . import variants as _variants  # noqa: E402, F401  (variant grid, prices)

@@ -34,6 +34,10 @@ def test_public_pages_along_a_purchase_have_no_serious_violations(shop, page):
 
     add_to_cart(page, url, "harbor-afo-walker", 9, "W", "black")
     _check(page, found, "cart with a line")
+    page.fill("#discount-code", "NO-SUCH-CODE")
+    page.click("text=Apply code")
+    page.wait_for_selector("#discount-code-error")
+    _check(page, found, "cart with a refused code")
     page.click("text=Check out")
     page.wait_for_url(re.compile(r"/checkout/demo/"))
     _check(page, found, "demo payment page")
@@ -88,7 +92,11 @@ def test_main_staff_pages_have_no_serious_violations(shop, browser, page):
              ("articles", "/staff/articles"), ("new article", "/staff/articles/new"),
              ("comments", "/staff/comments"), ("author profile", "/staff/profile"),
              ("product photos",
-              f"/staff/products/{product_id(app, 'harbor-afo-walker')}/photos")]
+              f"/staff/products/{product_id(app, 'harbor-afo-walker')}/photos"),
+             ("discount codes", "/staff/discounts"),
+             ("new discount code", "/staff/discounts/new"),
+             ("shipping rates", "/staff/shipping"), ("new shipping rate", "/staff/shipping/new"),
+             ("tax rates", "/staff/taxes"), ("new tax rate", "/staff/taxes/new")]
     for name, path in pages:
         response = page.goto(url + path)
         assert response.status == 200, path

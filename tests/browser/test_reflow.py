@@ -52,6 +52,12 @@ STAFF_PAGES = [
     "/staff/pages/new",
     "/staff/search",
     "/staff/profile",
+    "/staff/discounts",
+    "/staff/discounts/new",
+    "/staff/shipping",
+    "/staff/shipping/new",
+    "/staff/taxes",
+    "/staff/taxes/new",
 ]
 
 # Pages found by following a link from a listing: (listing, link selector, name).
@@ -120,6 +126,10 @@ def test_public_pages_and_a_whole_purchase_reflow_at_320_and_390_px(shop, browse
         # Every page of a purchase, in the order a shopper meets them.
         add_to_cart(page, url, "harbor-afo-walker", 9, "W", "black")
         _record(page, found, "cart with a line")
+        page.fill("#discount-code", "NO-SUCH-CODE")
+        page.click("text=Apply code")
+        page.wait_for_selector("#discount-code-error")
+        _record(page, found, "cart with a refused code")
         page.click("text=Check out")
         page.wait_for_url(re.compile(r"/checkout/demo/"))
         _record(page, found, "demo payment page")

@@ -59,7 +59,7 @@ def generate(product, grid_choice, actor="admin@staff.test", **kwargs):
 
 @pytest.mark.parametrize(("typed", "currency", "cents"), [
     ("139", "USD", 13900), ("139.5", "USD", 13950), ("139.05", "USD", 13905),
-    (" 0.99 ", "EUR", 99), ("1500", "JPY", 1500), ("12.345", "KWD", 12345),
+    (" 0.99 ", "EUR", 99), ("1500", "JPY", 1500), ("12.34", "KWD", 12340),
     ("0", "USD", 0), ("10000", "USD", 1_000_000),
 ])
 def test_prices_are_read_into_minor_units(typed, currency, cents):
@@ -70,6 +70,8 @@ def test_prices_are_read_into_minor_units(typed, currency, cents):
     ("-5", "USD", "A price cannot be negative."),
     ("12.999", "USD", "USD prices have at most 2 decimal places."),
     ("1500.5", "JPY", "JPY prices have no decimal places."),
+    ("12.345", "KWD", "KWD prices must be a whole multiple of 0.010: card payments cannot "
+                      "charge a smaller part."),
     ("10000.01", "USD", "That is more than 10,000 USD: check the figure."),
     ("", "USD", "Enter a price as a number, like 119.00."),
     ("1,299", "USD", "Enter a price as a number, like 119.00."),

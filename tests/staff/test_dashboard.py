@@ -127,10 +127,10 @@ def test_figures_download_as_csv_for_the_roles_that_see_them(client, orders, mon
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(text(response))))
-    assert rows == [["Product", "Units", "Revenue (minor units)"],
-                    ["Harbor AFO Walker", "3", "41700"], ["Ridge Strap Trainer", "2", "19800"]]
+    assert rows == [["Product", "Units", "Revenue (USD)"],
+                    ["Harbor AFO Walker", "3", "417.00"], ["Ridge Strap Trainer", "2", "198.00"]]
     sales = list(csv.reader(io.StringIO(text(client.get("/staff/dashboard/sales.csv")))))
-    assert len(sales) == 31 and sales[-1] == [NOW.date().isoformat(), "2", "51600"]
+    assert len(sales) == 31 and sales[-1] == [NOW.date().isoformat(), "2", "516.00"]
     assert client.get("/staff/dashboard/low_stock.csv").status_code == 403
     assert client.get("/staff/dashboard/nothing.csv").status_code == 404
 

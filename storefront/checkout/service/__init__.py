@@ -18,6 +18,8 @@ service`); the modules import each other only downwards in that list (orders
 is shared by all, reports stands alone).
 """
 
+from ...cart.discounts import DiscountRefused
+from ...cart.shipping import ShippingRefused
 from .actions import add_order_note, cancel_paid_order, resolve_attention, ship_order
 from .disputes import record_dispute
 from .errors import (
@@ -56,21 +58,42 @@ from .payments import (
     handle_stripe_webhook,
     record_payment,
 )
-from .placing import ADDRESS_FIELDS, HOLD_GRACE, clean_address, close_unpaid, start_checkout
+from .placing import (
+    ADDRESS_FIELDS,
+    HOLD_GRACE,
+    address_fields,
+    change_shipping,
+    clean_address,
+    close_unpaid,
+    shipping_choices,
+    shipping_countries,
+    start_checkout,
+)
 from .refunds import RefundPlan, record_gateway_refunds, refund_lines, refund_owed
-from .reports import ARTICLE_SORTS, SALE_STATUSES, ArticleSales, ArticleSalesReport, article_sales
+from .reports import (
+    ARTICLE_SORTS,
+    ORDER_EXPORT_FIELDS,
+    SALE_STATUSES,
+    ArticleSales,
+    ArticleSalesReport,
+    article_sales,
+    order_money_rows,
+)
 
 __all__ = [
-    "ADDRESS_FIELDS", "ARTICLE_SORTS", "HOLD_GRACE", "SALE_STATUSES", "SUBSCRIBED_EVENTS",
-    "RefundPlan", "queue_order_refunded_email", "record_dispute", "refund_lines",
+    "ADDRESS_FIELDS", "ARTICLE_SORTS", "HOLD_GRACE", "ORDER_EXPORT_FIELDS", "SALE_STATUSES",
+    "SUBSCRIBED_EVENTS", "RefundPlan", "queue_order_refunded_email", "record_dispute",
+    "refund_lines",
     "ArticleSales", "ArticleSalesReport", "BadSignature", "CartNotReady", "CheckoutError",
-    "InvalidDetails", "InvalidOrderState", "InvalidOrderTransition", "OrderNotFound",
+    "DiscountRefused", "InvalidDetails", "InvalidOrderState", "InvalidOrderTransition",
+    "OrderNotFound", "ShippingRefused", "address_fields", "change_shipping",
+    "shipping_choices", "shipping_countries",
     "PaymentPageExpired", "PaymentResult", "PaymentUnavailable", "RefundFailed", "StockShort",
     "WebhooksNotConfigured",
     "abandon_checkout", "add_order_note", "article_sales", "cancel_paid_order", "clean_address",
     "close_unpaid", "confirm_return", "demo_pay", "flag_order", "get_order",
     "handle_stripe_webhook", "list_orders", "lock_order", "move", "order_for_shopper",
-    "order_history", "queue_order_cancelled_email", "queue_order_paid_email",
+    "order_history", "order_money_rows", "queue_order_cancelled_email", "queue_order_paid_email",
     "queue_order_shipped_email", "record_gateway_refunds", "record_payment", "refund_owed",
     "resolve_attention", "ship_order", "start_checkout",
 ]

@@ -153,6 +153,8 @@ def queue_order_paid_email(order):
     """
     _queue_mail(order, mail.queue_order_paid, lines=_mail_lines(order),
                 subtotal=order.subtotal_cents, shipping=order.shipping_cents,
+                discount=order.discount_cents, discount_code=order.discount_code,
+                tax=order.tax_cents, tax_label=order.tax_label,
                 total=order.total_cents, currency=order.currency)
 
 

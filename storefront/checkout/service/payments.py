@@ -44,7 +44,7 @@ from .orders import (
     queue_order_paid_email,
     record_event,
 )
-from .placing import clean_address, close_unpaid
+from .placing import clean_address, close_unpaid, shipping_countries
 from .refunds import record_gateway_refunds, refund_owed
 
 log = logging.getLogger(__name__)
@@ -256,7 +256,8 @@ def demo_pay(token, data):
                       "demo gateway")
         raise PaymentPageExpired("This payment page has expired, so nothing was charged. "
                                  "Your cart is still here; check out again.")
-    address, email = clean_address(data, email_required=not order.email)
+    address, email = clean_address(data, shipping_countries(order),
+                                   email_required=not order.email)
     state = SessionState(
         session_id=order.gateway_session_id or f"demo_{order.number}", status="complete",
         payment_status="paid", amount_total=order.total_cents, currency=order.currency,

@@ -11,8 +11,11 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from ... import signals
 from ...articles.models import Article
+from ...cart import discounts, taxes
 from ...cart import service as cart_service
+from ...cart import shipping as shipping_rates
 from ...database import transactional
 from ...extensions import db
 from ...inputs import parse_id
@@ -22,14 +25,23 @@ from ...templating import money
 from .. import gateways
 from ..gateways import GatewayError
 from ..models import Order, OrderLine
-from .errors import CartNotReady, InvalidDetails, PaymentUnavailable, StockShort
+from .errors import (
+    CartNotReady,
+    InvalidDetails,
+    InvalidOrderState,
+    OrderNotFound,
+    PaymentUnavailable,
+    StockShort,
+)
 from .orders import (
     actor_name,
     claim_event,
     clock_time,
+    flag,
     get_order,
     lock_order,
     move,
+    order_for_shopper,
     queue_order_cancelled_email,
     record_event,
 )
@@ -85,21 +97,48 @@ def _shortage_message(shortages, names):
             + " Nothing was charged; change your cart and check out again.")
 
 
+def _clean_email(raw):
+    email = str(raw or "").strip()
+    if email and ("@" not in email or len(email) > 254 or any(c.isspace() for c in email)):
+        message = "Enter an e-mail address like name@example.com, or leave it empty."
+        raise InvalidDetails(message, {"email": message})
+    return email or None
+
+
 @transactional
-def _open_order(cart, gateway_name, pay_by, source_article_id=None, email=None):
-    """Create the pending order from the cart (prices from the database) and hold its stock."""
+def _open_order(cart, gateway_name, pay_by, source_article_id=None, code=None, email=None,
+                country=None, rate_id=None, region=None):
+    """Create the pending order from the cart (prices from the database, shipping by the
+    chosen rate), take a use of its discount code and hold its stock."""
     view = cart_service.view(cart)
     if not view.lines:
         raise CartNotReady("Your cart is empty.")
     withdrawn = [line for line in view.lines if not line.orderable]
     if withdrawn:
         raise CartNotReady("Some items in your cart are no longer sold. Remove them to check out.")
+    applied = None
+    if code:
+        # Re-checked now: the code may have expired or run out since it was applied.
+        applied = discounts.check(code, view.priced_lines(), view.subtotal, view.currency)
+    saving = applied.amount if applied else 0
+    country = country or shipping_rates.default_country()
+    quote = shipping_rates.choose(country, rate_id, view.subtotal - saving)
+    postage = quote.amount if quote else 0
+    line_amounts = [line.line_total - (applied.per_line.get(line.key, 0) if applied else 0)
+                    for line in view.lines]
+    tax = _tax_for(country, region, line_amounts, postage, view.currency)
     order = Order(
         number=_new_number(), token=secrets.token_urlsafe(32), status="pending",
-        currency=view.currency, subtotal_cents=view.subtotal, shipping_cents=0,
-        total_cents=view.subtotal, gateway=gateway_name,
+        currency=view.currency, subtotal_cents=view.subtotal, shipping_cents=postage,
+        shipping_rate_name=quote.name if quote else "",
+        shipping_country=country if quote or tax else "",
+        shipping_state=taxes.normalise_region(region) if tax else "",
+        discount_cents=saving, discount_code=applied.code if applied else "",
+        tax_cents=tax.amount if tax else 0, tax_label=tax.label if tax else "",
+        total_cents=view.subtotal - saving + postage + (tax.amount if tax else 0),
+        gateway=gateway_name, email=email,
         hold_expires_at=pay_by + HOLD_GRACE, payment_expires_at=pay_by,
-        source_article_id=_known_article_id(source_article_id), email=email,
+        source_article_id=_known_article_id(source_article_id),
     )
     for line in view.lines:
         variant, right = line.variant, line.right_variant
@@ -112,6 +151,7 @@ def _open_order(cart, gateway_name, pay_by, source_article_id=None, email=None):
             right_width=right.width.label if right else None,
             unit_price_cents=line.unit_price, quantity=line.quantity,
             line_total_cents=line.line_total,
+            discount_cents=applied.per_line.get(line.key, 0) if applied else 0,
         ))
     db.session.add(order)
     db.session.flush()
@@ -129,6 +169,12 @@ def _open_order(cart, gateway_name, pay_by, source_article_id=None, email=None):
             [{"variant_id": s.variant_id, "requested": s.requested,
               "available": max(s.available, 0)} for s in error.shortages],
         ) from error
+    if applied:
+        # After the hold: locks are taken order, variants, code, as close_unpaid takes them.
+        discounts.redeem(applied, order.id, email)
+        record_event(order, "discount_taken",
+                     f"Code {applied.code} takes {money(saving, order.currency)} off.",
+                     "shopper")
     record_event(order, "created",
            f"Order placed for {money(order.total_cents, order.currency)}; "
            f"{order.item_count} item(s) held until {clock_time(order.hold_expires_at)}.",
@@ -147,20 +193,35 @@ def _attach_session(order_id, session):
     return order
 
 
-def start_checkout(cart, urls_for, source_article_id=None, email=None):
+def _tax_for(country, region, line_amounts, shipping_cents, currency):
+    """The sales tax for a delivery (TAX_MODE=rates), or None when no rate applies."""
+    if current_app.config.get("TAX_MODE", "rates") != "rates":
+        return None
+    region = region if taxes.has_regions(country) else ""
+    return taxes.compute(taxes.rate_for(country, region), line_amounts, shipping_cents,
+                         currency)
+
+
+def start_checkout(cart, urls_for, source_article_id=None, *, code=None, email=None,
+                   country=None, rate_id=None, region=None):
     """Open a pending order holding the cart's stock, then its payment session.
 
     `urls_for(order)` gives the CheckoutUrls for that order; `source_article_id`
-    is the article the shopper came from (an unknown one is ignored); `email` is the
-    signed-in shopper's address (the payment page then asks for no other). Returns the
-    order. Raises CartNotReady, StockShort (nothing held), PaymentUnavailable
-    (hold released).
+    is the article the shopper came from (an unknown one is ignored); `code` the
+    discount code entered on the cart, `email` the shopper's address if given (a
+    signed-in shopper's: the payment page then asks for no other),
+    `country`, `rate_id` and `region` the delivery chosen on the cart (default: the
+    cheapest rate); the region picks the sales tax where regions have their own.
+    Returns the order. Raises CartNotReady, StockShort (nothing held), DiscountRefused,
+    ShippingRefused, InvalidDetails (nothing taken), PaymentUnavailable (hold released).
     """
+    email = _clean_email(email)
     gateway = gateways.get()
     now = utcnow()
     pay_by = now + timedelta(minutes=current_app.config["HOLD_MINUTES"])
     pay_by = gateway.session_expiry(pay_by, now)
-    order_id = _open_order(cart, gateway.name, pay_by, source_article_id, email)
+    order_id = _open_order(cart, gateway.name, pay_by, source_article_id, code, email,
+                           country, rate_id, region)
     order = get_order(order_id)
     try:
         session = gateway.create_session(order, urls_for(order), order.payment_expires_at)
@@ -190,6 +251,10 @@ def close_unpaid(order_id, closing, reason, actor, *, release_reason="hold_relea
     tell_shopper = order.is_awaiting_payment
     released = inventory.release(order.stock_reference, reason=release_reason,
                                  actor=actor_name(actor), note=reason)
+    given_back = discounts.give_back(order.id)
+    if given_back:
+        record_event(order, "discount_given_back",
+                     f"The use of code {given_back} was given back.", actor)
     order.cancel_reason = reason
     order.cancelled_at = utcnow()
     units = sum(released.values())
@@ -200,10 +265,31 @@ def close_unpaid(order_id, closing, reason, actor, *, release_reason="hold_relea
     return status
 
 
-def clean_address(data, email_required=True):
+def address_fields(country):
+    """ADDRESS_FIELDS with the region and postcode named as `country` names them."""
+    region, postcode = shipping_rates.address_labels(country)
+    fields = dict(ADDRESS_FIELDS)
+    fields["state"] = (region, *ADDRESS_FIELDS["state"][1:])
+    fields["postal_code"] = (postcode, *ADDRESS_FIELDS["postal_code"][1:])
+    return fields
+
+
+def shipping_countries(order):
+    """Where this order's parcel may go: its rate's country, or wherever the shop ships."""
+    if order is not None and order.shipping_rate_name and order.shipping_country:
+        return [order.shipping_country]
+    if shipping_rates.active_rates():
+        return shipping_rates.countries()
+    return list(gateways.SHIPPING_COUNTRIES)
+
+
+def clean_address(data, countries=None, *, email_required=True):
     """A shipping address and the receipt's e-mail address from form input; raises
-    InvalidDetails naming each bad field. The e-mail address may be left empty only
-    when `email_required` is false (the order has one already, or none is asked for)."""
+    InvalidDetails naming each bad field.
+
+    `countries` are the ones the parcel may go to (default: the shop's usual two). The
+    e-mail address may be left empty only when `email_required` is false (the order
+    has one already)."""
     address, errors = {}, {}
     for key, (label, limit, required) in ADDRESS_FIELDS.items():
         value = str(data.get(key) or "").strip()
@@ -212,8 +298,13 @@ def clean_address(data, email_required=True):
         elif len(value) > limit:
             errors[key] = f"{label} must be at most {limit} characters."
         address[key] = value
-    if address["country"] and address["country"].upper() not in gateways.SHIPPING_COUNTRIES:
-        errors["country"] = "We ship to the United States and Canada only."
+    allowed = countries or gateways.SHIPPING_COUNTRIES
+    if address["country"] and address["country"].upper() not in allowed:
+        if list(allowed) == list(gateways.SHIPPING_COUNTRIES):
+            errors["country"] = "We ship to the United States and Canada only."
+        else:
+            names = ", ".join(shipping_rates.country_name(c) for c in allowed)
+            errors["country"] = f"This order's delivery goes to {names} only."
     address["country"] = address["country"].upper()
     email = str(data.get("email") or "").strip()
     if email and ("@" not in email or len(email) > 254):
@@ -223,3 +314,60 @@ def clean_address(data, email_required=True):
     if errors:
         raise InvalidDetails("Please correct the highlighted fields.", errors)
     return address, email or None
+
+
+@transactional
+def change_shipping(token, rate_id):
+    """On the demo payment page: send an open order by another rate serving its country.
+
+    Returns the order with its new shipping and total. Raises OrderNotFound,
+    ShippingRefused (nothing changed) for a rate that does not serve the order's country,
+    InvalidOrderState when the order is no longer awaiting payment.
+    """
+    order = order_for_shopper(token)
+    if order.gateway != "demo" or not order.shipping_rate_name:
+        raise OrderNotFound()
+    order = lock_order(order.id)
+    if not order.is_open:
+        raise InvalidOrderState(f"Order {order.number} is {order.status_label.lower()}: its "
+                                "delivery can no longer change.")
+    goods = order.subtotal_cents - order.discount_cents
+    quote = shipping_rates.choose(order.shipping_country, rate_id, goods)
+    if quote.name != order.shipping_rate_name or quote.amount != order.shipping_cents:
+        tax = _tax_for(order.shipping_country, order.shipping_state,
+                       [line.charged_cents for line in order.lines], quote.amount,
+                       order.currency)
+        order.shipping_rate_name, order.shipping_cents = quote.name, quote.amount
+        order.tax_cents, order.tax_label = (tax.amount, tax.label) if tax else (0, "")
+        order.total_cents = goods + quote.amount + order.tax_cents
+        record_event(order, "shipping_changed",
+                     f"Delivery changed to {quote.name} "
+                     f"({money(quote.amount, order.currency)}); total now "
+                     f"{money(order.total_cents, order.currency)}.", "shopper")
+    return order
+
+
+def shipping_choices(order):
+    """The rates serving an open order's country, priced for its goods, cheapest first."""
+    return shipping_rates.options(order.shipping_country,
+                                  order.subtotal_cents - order.discount_cents)
+
+
+def _late_payment_takes_its_code_again(_sender, order_id, old, new):
+    # An order that closed gave its code's use back; a payment arriving afterwards (a
+    # bank's late answer) makes it a sale at the discounted price, so the use is taken
+    # again in the payment's own transaction, or staff are told when none was left.
+    if new != "paid" or old not in ("expired", "failed"):
+        return
+    try:
+        code = discounts.retake(order_id)
+    except discounts.CodeOverLimit as over:
+        flag(lock_order(order_id), over.message)
+        return
+    if code:
+        record_event(get_order(order_id), "discount_taken",
+                     f"The late payment took a use of code {code} again.")
+
+
+def init_app(app):
+    signals.before_commit(signals.order_status_changed, _late_payment_takes_its_code_again)

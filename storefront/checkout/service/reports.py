@@ -1,10 +1,11 @@
-"""Reports: what the articles sold."""
+"""Reports: what the articles sold, and what each order cost."""
 
 from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import exists, func, select
 
+from ... import money
 from ...articles.models import Article, ArticleClick
 from ...extensions import db
 from ...models import utcnow
@@ -88,3 +89,30 @@ def article_sales(sort="newest", now=None):
     rows = [ArticleSales(article, article.state(now), int(c), int(o), int(r))
             for article, c, o, r in db.session.execute(query).unique().all()]
     return ArticleSalesReport(rows, sort, currency)
+
+
+# What an order cost, for the staff's CSV and JSON exports: amounts in whole units of
+# the order's currency with its decimals (129.00, 8000, 12.340).
+ORDER_EXPORT_FIELDS = ("number", "created_at", "status", "currency", "subtotal", "discount",
+                       "discount_code", "shipping", "shipping_rate", "tax", "total", "email",
+                       "shipping_country")
+
+
+def order_money_rows(status=None, limit=10_000):
+    """One dict per order, newest first, with ORDER_EXPORT_FIELDS as keys."""
+    query = select(Order).order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)
+    if status:
+        query = query.where(Order.status == status)
+    rows = []
+    for order in db.session.scalars(query):
+        amount = lambda cents, o=order: money.plain(cents, o.currency)  # noqa: E731
+        rows.append({
+            "number": order.number, "created_at": order.created_at.isoformat(),
+            "status": order.status, "currency": order.currency,
+            "subtotal": amount(order.subtotal_cents), "discount": amount(order.discount_cents),
+            "discount_code": order.discount_code, "shipping": amount(order.shipping_cents),
+            "shipping_rate": order.shipping_rate_name, "tax": amount(order.tax_cents),
+            "total": amount(order.total_cents), "email": order.email or "",
+            "shipping_country": order.shipping_country,
+        })
+    return rows
