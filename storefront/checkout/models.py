@@ -385,9 +385,16 @@ class OrderLine(db.Model):
     def stock_lines(self, quantity):
         """{variant_id: units} for `quantity` of this line (a mismatched pair is two shoes)."""
         return _stock_lines([(self, quantity)])
+
+    @property
     def charged_cents(self):
         """What the shopper pays for this line after its discount."""
         return self.line_total_cents - self.discount_cents
+
+    def paid_for(self, units):
+        """What the shopper paid for `units` of this line: its share after the discount,
+        rounded down, so refunds of a line in parts never add up to more than it cost."""
+        return self.charged_cents * units // self.quantity if self.quantity else 0
 
     @property
     def is_pair(self):

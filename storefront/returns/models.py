@@ -153,8 +153,8 @@ class ShopReturn(db.Model):
 
     @property
     def returned_cents(self):
-        """What the returned lines were sold for."""
-        return sum(line.unit_price_cents * line.quantity for line in self.lines)
+        """What the shopper paid for the returned units (after the order's discount)."""
+        return sum(line.order_line.paid_for(line.quantity) for line in self.lines)
 
 
 class ReturnLine(db.Model):

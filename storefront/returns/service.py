@@ -836,6 +836,7 @@ class _DifferenceLine:
     sku: str
     unit_price_cents: int
     quantity: int = 1
+    discount_cents: int = 0
 
 
 @dataclass(frozen=True)
@@ -846,6 +847,9 @@ class _DifferenceCharge:
     currency: str
     email: str | None
     lines: list
+    # No tax or delivery of its own: the order's were charged with it.
+    tax_cents: int = 0
+    shipping_rate_name: str = ""
 
 
 def _due_return(token, number):

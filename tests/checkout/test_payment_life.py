@@ -144,9 +144,9 @@ def test_a_webhook_stripe_cannot_answer_is_refused_so_stripe_sends_it_again(
 def test_checkout_session_names_the_order_everywhere(app, fake_stripe):
     gateway = gateways.get("stripe")
     line = SimpleNamespace(quantity=1, unit_price_cents=5000, title="Trail Shoe",
-                           option_label="Size 9, Wide, Navy", sku="TS-9-W")
+                           option_label="Size 9, Wide, Navy", sku="TS-9-W", discount_cents=0)
     order = SimpleNamespace(number="SA-ABCD2345", currency="USD", lines=[line],
-                            email="known@example.com")
+                            email="known@example.com", tax_cents=0, shipping_rate_name="")
     urls = gateways.CheckoutUrls("https://shop.test/ok", "https://shop.test/no", "/demo")
     gateway.create_session(order, urls, utcnow() + timedelta(minutes=40))
     (_, _, params, _), = fake_stripe.calls("POST", "/v1/checkout/sessions")

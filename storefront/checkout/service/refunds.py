@@ -142,7 +142,7 @@ def _plan(order, lines, restock):
         raise InvalidDetails("To refund everything before it ships, cancel the order: that "
                              "restocks it and refunds the payment.",
                              {"lines": "Cancel the order instead."})
-    amount = sum(by_id[i].unit_price_cents * q for i, q in chosen.items())
+    amount = sum(by_id[i].paid_for(q) for i, q in chosen.items())
     if everything:
         # The last units take what is left of the payment, shipping included.
         amount = order.refundable_cents
