@@ -3,7 +3,7 @@
 from storefront.checkout.models import OrderLine
 
 
-def test_units_of_a_discounted_line_are_worth_their_share_of_what_was_paid():
+def test_units_of_a_discounted_line_are_worth_their_share_of_what_was_paid(app):
     line = OrderLine(quantity=3, unit_price_cents=5000, line_total_cents=15000,
                      discount_cents=1000)
     assert line.charged_cents == 14000
@@ -12,7 +12,7 @@ def test_units_of_a_discounted_line_are_worth_their_share_of_what_was_paid():
     assert line.paid_for(1) * 3 <= line.charged_cents
 
 
-def test_an_undiscounted_line_refunds_its_price_per_unit():
+def test_an_undiscounted_line_refunds_its_price_per_unit(app):
     line = OrderLine(quantity=2, unit_price_cents=8000, line_total_cents=16000,
                      discount_cents=0)
     assert line.paid_for(1) == 8000
