@@ -216,6 +216,13 @@ def retake(order_id):
     if redemption is None:
         return None
     discount = redemption.discount
+    if redemption.email is not None and db.session.scalar(
+            select(DiscountRedemption.id).where(
+                DiscountRedemption.discount_id == discount.id,
+                DiscountRedemption.email == redemption.email,
+                DiscountRedemption.released_at.is_(None)).limit(1)) is not None:
+        # The address used its one use on a later order meanwhile.
+        raise CodeOverLimit(discount.code, discount.usage_limit, email=redemption.email)
     taken = db.session.execute(
         update(Discount)
         .where(Discount.id == discount.id,
@@ -234,10 +241,16 @@ class CodeOverLimit(DomainError):
 
     code = "discount_over_limit"
 
-    def __init__(self, discount_code, limit):
-        super().__init__(f"Paid after the order had closed, with code {discount_code}, whose "
-                         f"{limit} use(s) had all gone meanwhile: the shopper paid the "
-                         "discounted price, one use more than the limit.")
+    def __init__(self, discount_code, limit, email=None):
+        if email is not None:
+            super().__init__(f"Paid after the order had closed, with code {discount_code}, "
+                             f"which {email} used on another order meanwhile: the shopper "
+                             "paid the discounted price twice for a code of one use per "
+                             "address.")
+        else:
+            super().__init__(f"Paid after the order had closed, with code {discount_code}, "
+                             f"whose {limit} use(s) had all gone meanwhile: the shopper paid "
+                             "the discounted price, one use more than the limit.")
 
 
 # -- staff -----------------------------------------------------------------------------

@@ -257,3 +257,25 @@ def test_a_late_payment_after_the_last_use_went_is_flagged_for_staff(client, mak
     assert order.status == "paid" and order.needs_attention
     assert "whose 1 use(s) had all gone meanwhile" in order.attention_reason
     assert times_used("LATE") == 1
+
+
+def test_a_late_payment_after_the_address_used_its_one_use_again_is_flagged(client,
+                                                                           make_product):
+    variant = make_product([5], price=10000).variants[0]
+    make_code("ONCE", value=10, once_per_email=True)
+    for _ in range(2):
+        fill_cart(client, (variant, 1))
+        enter(client, "ONCE")
+        client.submit("/cart", "/checkout", {"email": "ada@example.com"})
+        first = orders()[0]
+        if first.status == "pending":
+            client.submit(f"/checkout/{first.token}/cancelled",
+                          f"/checkout/{first.token}/cancel", {})
+    first, second = orders()
+    assert (first.status, second.status) == ("expired", "pending") and second.discount_cents
+    # The bank's late answer for the first order: recorded, not refused by the database.
+    assert _late_payment(first).outcome == "paid"
+    first, second = orders()
+    assert first.status == "paid" and first.needs_attention
+    assert "which ada@example.com used on another order meanwhile" in first.attention_reason
+    assert times_used("ONCE") == 1
