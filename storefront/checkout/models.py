@@ -1,6 +1,7 @@
 """Orders, their lines, payment transactions, order history and processed webhook events."""
 
 from datetime import datetime
+from decimal import ROUND_DOWN, Decimal
 
 from sqlalchemy import (
     Boolean,
@@ -15,6 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import money
 from ..extensions import db
 from ..models import UTCDateTime, created_at_column, utcnow
 
@@ -391,10 +393,16 @@ class OrderLine(db.Model):
         """What the shopper pays for this line after its discount."""
         return self.line_total_cents - self.discount_cents
 
-    def paid_for(self, units):
+    def paid_for(self, units, currency=None):
         """What the shopper paid for `units` of this line: its share after the discount,
-        rounded down, so refunds of a line in parts never add up to more than it cost."""
-        return self.charged_cents * units // self.quantity if self.quantity else 0
+        rounded down to an amount the currency can be charged in, so refunds of a line in
+        parts never add up to more than it cost."""
+        if not self.quantity:
+            return 0
+        if units >= self.quantity:
+            return self.charged_cents
+        share = Decimal(self.charged_cents * units) / self.quantity
+        return money.round_to_step(share, currency or self.order.currency, ROUND_DOWN)
 
     @property
     def is_pair(self):

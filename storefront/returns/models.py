@@ -156,6 +156,14 @@ class ShopReturn(db.Model):
         """What the shopper paid for the returned units (after the order's discount)."""
         return sum(line.order_line.paid_for(line.quantity) for line in self.lines)
 
+    @property
+    def unrefunded_cents(self):
+        """What the returned units cost that no refund has given back yet: units staff
+        refunded from the order page meanwhile are not owed twice."""
+        return sum(line.order_line.paid_for(min(line.quantity,
+                                                line.order_line.refundable_quantity))
+                   for line in self.lines)
+
 
 class ReturnLine(db.Model):
     """Units of one order line coming back, and the replacement asked for (exchanges)."""

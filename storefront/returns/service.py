@@ -435,8 +435,9 @@ def _hold_replacements(shop_return, actor):
             "a refund.", [line.order_line_id for line in lines]) from error
     shop_return.hold_status = "held"
     shop_return.hold_expires_at = expires
-    difference = sum((line.replacement_unit_price_cents or 0) * line.quantity
-                     for line in shop_return.lines) - shop_return.returned_cents
+    # List price against list price: an exchange keeps whatever discount the order had.
+    difference = sum(((line.replacement_unit_price_cents or 0) - line.unit_price_cents)
+                     * line.quantity for line in shop_return.lines)
     shop_return.difference_cents = difference
     shop_return.difference_status = ("due" if difference > 0
                                      else "to_refund" if difference < 0 else "none")
@@ -609,6 +610,10 @@ def receive_return(return_id, conditions, *, actor):
                 inventory.adjust(variant_id, units, "return_restock", actor=who,
                                  reference=shop_return.stock_reference,
                                  note=f"Return {shop_return.number}")
+            # Counted on the order line too, so a staff refund never restocks them again.
+            order_line = line.order_line
+            order_line.restocked_quantity = min(order_line.quantity,
+                                                order_line.restocked_quantity + line.quantity)
             parts.append(f"{what} restocked")
         else:
             parts.append(f"{what} damaged, not restocked")
@@ -632,7 +637,9 @@ def refund_due(shop_return):
     order = shop_return.order
     if shop_return.resolution == "refund" or shop_return.hold_status in (
             "released", "expired"):
-        owed = shop_return.returned_cents
+        # Once refunded, the units count as refunded on the order's lines.
+        owed = (shop_return.unrefunded_cents if shop_return.status == "received"
+                else shop_return.returned_cents)
     elif shop_return.difference_status == "to_refund":
         owed = -shop_return.difference_cents
     else:
@@ -725,6 +732,9 @@ def _ship(return_id, carrier, tracking_number, actor):
     if not shop_return.can("ship") or shop_return.hold_status != "committed":
         raise InvalidReturnState(f"Return {shop_return.number} has no replacement set aside "
                                  "to ship (receive the return first).")
+    if order.has_open_dispute:
+        raise InvalidReturnState(f"Order {order.number} has an open payment dispute: the "
+                                 "replacement waits until it is settled.")
     if shop_return.difference_status == "due":
         raise InvalidReturnState(
             f"The shopper still owes {money(shop_return.difference_cents, order.currency)} "

@@ -158,3 +158,89 @@ def test_a_difference_paid_on_a_page_left_early_is_found_on_the_next_click(
     db.session.expire_all()
     assert _return().difference_status == "paid"
     assert db.session.get(Order, order.id).charged_cents == 11500
+
+
+def _paid_shipped(client, *lines, code=None):
+    """A demo order of `lines` (variant, quantity), paid and shipped; with a discount code."""
+    from tests.cart.test_discounts import enter
+    from tests.checkout.conftest import fill_cart
+    from tests.staff.test_orders import ADDRESS
+
+    fill_cart(client, *lines)
+    if code:
+        enter(client, code)
+    client.submit("/cart", "/checkout", {})
+    order = db.session.scalars(select(Order).order_by(Order.id.desc())).first()
+    page = f"/checkout/demo/{order.token}"
+    client.submit(page, f"{page}/pay", ADDRESS)
+    checkout.ship_order(order.id, "USPS", "9400TEST", actor="packer@staff.test")
+    db.session.expire_all()
+    return db.session.get(Order, order.id)
+
+
+def test_a_discounted_order_exchanges_at_no_cost_and_refunds_what_was_paid(app, client,
+                                                                          make_product):
+    from tests.cart.test_discounts import make_code
+
+    product = make_product(stock=[3, 2], sizes=["8", "9"], price=10000)
+    bought, wanted = product.variants
+    make_code("TENOFF", value=10)
+    order = _paid_shipped(client, (bought, 2), code="TENOFF")
+    assert order.total_cents == 18000
+    line = order.lines[0]
+    # Same shoe, another size: nothing to pay, nothing to refund.
+    assert ask(client, order, {line: (1, wanted)}).status_code == 303
+    exchange = _return()
+    assert (exchange.difference_cents, exchange.difference_status) == (0, "none")
+    # A refund of the other pair gives back what it cost after the discount.
+    assert ask(client, order, {line: (1, None)}, resolution="refund").status_code == 303
+    refund = db.session.scalars(select(ShopReturn).order_by(ShopReturn.id.desc())).first()
+    returns.receive_return(refund.id, {str(refund.lines[0].id): "restock"}, actor="admin@x")
+    assert returns.refund_return(refund.id, actor="admin@x") == 9000
+    assert inventory.reconcile() == []
+
+
+def test_units_refunded_from_the_order_page_are_not_refunded_or_restocked_again(
+        app, client, make_product):
+    alpha = make_product(stock=[3], sizes=["8"], price=10000, title="Alpha").variants[0]
+    beta = make_product(stock=[3], sizes=["8"], price=10000, title="Beta").variants[0]
+    order = _paid_shipped(client, (alpha, 1), (beta, 1))
+    line = next(line for line in order.lines if line.title == "Alpha")
+    assert ask(client, order, {line: (1, None)}, resolution="refund").status_code == 303
+    shop_return = _return()
+    # The shopper also wrote in; staff refunded (and restocked) Alpha from the order page.
+    checkout.refund_lines(order.id, {line.id: 1}, reason="Wrote in", restock=True,
+                          actor="admin@x")
+    on_hand = inventory.get_levels(alpha.id).on_hand
+    # The parcel arrives: Alpha was refunded already, so the return owes nothing more.
+    returns.receive_return(shop_return.id, {str(shop_return.lines[0].id): "damaged"},
+                           actor="admin@x")
+    assert returns.refund_return(shop_return.id, actor="admin@x") == 0
+    db.session.expire_all()
+    order = db.session.get(Order, order.id)
+    assert order.refunded_cents == 10000
+    assert {line.title: line.refunded_quantity for line in order.lines} == {"Alpha": 1,
+                                                                           "Beta": 0}
+    assert inventory.get_levels(alpha.id).on_hand == on_hand
+    assert inventory.reconcile() == []
+
+
+def test_an_exchange_waits_while_the_orders_payment_is_disputed(app, client, make_product):
+    import pytest
+
+    from storefront.checkout.gateways import DisputeState
+
+    product = make_product(stock=[3, 2], sizes=["8", "9"], price=10000)
+    bought, wanted = product.variants
+    order = shipped_order(app, bought)
+    assert ask(client, order, {order.lines[0]: (1, wanted)}).status_code == 303
+    shop_return = _return()
+    returns.receive_return(shop_return.id, {str(shop_return.lines[0].id): "restock"},
+                           actor="admin@x")
+    checkout.record_dispute(order.id, DisputeState(
+        "dp_1", order.payment_reference, None, 10000, "USD", "fraudulent", "needs_response",
+        None), "stripe")
+    with pytest.raises(returns.InvalidReturnState, match="open payment dispute"):
+        returns.ship_exchange(shop_return.id, "USPS", "9400X", actor="admin@x")
+    assert _return().status == "received"
+    assert inventory.reconcile() == []
