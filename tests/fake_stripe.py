@@ -90,6 +90,9 @@ def shaped(obj, version):
 
 # Stripe's three-decimal currencies: their amounts must end in 0.
 THREE_DECIMAL = {"bhd", "jod", "kwd", "omr", "tnd"}
+# The fake account's card statement prefix: the longest Stripe allows (10), so a suffix
+# that fits here fits every account (prefix, "* " and suffix: at most 22 characters).
+STATEMENT_PREFIX = "STRIDEADPT"
 
 
 def _int(value, name):
@@ -246,6 +249,12 @@ class FakeStripe:
             total += unit_amount * _int(item.get("quantity"), "quantity")
         if len(currencies) != 1:
             raise StripeFailure(400, "invalid_request_error", "All items need one currency.")
+        suffix = (params.get("payment_intent_data") or {}).get("statement_descriptor_suffix")
+        if suffix is not None and (len(f"{STATEMENT_PREFIX}* {suffix}") > 22
+                                   or not any(c.isalpha() for c in suffix)):
+            raise StripeFailure(400, "invalid_request_error",
+                                "The statement descriptor must be at most 22 characters "
+                                "and hold a letter.")
         subtotal = total
         options = params.get("shipping_options") or []
         shipping_cost = None

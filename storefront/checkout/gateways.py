@@ -171,6 +171,17 @@ def session_state(obj):
     )
 
 
+# Stripe joins the account's prefix (2 to 10 characters), "* " and the suffix into at most
+# 22 characters, so a suffix of 10 fits every prefix.
+STATEMENT_SUFFIX_LENGTH = 10
+
+
+def statement_suffix(number):
+    """The card statement's part for a payment: "SA-K7Q2M9XB" reads "SAK7Q2M9XB" after
+    the shop's prefix (letters and digits only, as statements take them)."""
+    return "".join(c for c in number if c.isascii() and c.isalnum())[:STATEMENT_SUFFIX_LENGTH]
+
+
 def _line_item(order, line):
     """One Checkout line. A discounted line goes as one item at its discounted total, so
     the line amounts add up to the order total exactly (a saving rounded once per line
@@ -238,8 +249,7 @@ class StripeGateway:
             "metadata": {"order_number": order.number},
             "payment_intent_data": {
                 "metadata": {"order_number": order.number},
-                # The shopper's statement reads "<shop's descriptor>* SA-XXXXXXXX".
-                "statement_descriptor_suffix": order.number,
+                "statement_descriptor_suffix": statement_suffix(order.number),
             },
             "expires_at": int(expires_at.timestamp()),
             "success_url": urls.success,
