@@ -279,3 +279,23 @@ def test_a_late_payment_after_the_address_used_its_one_use_again_is_flagged(clie
     assert first.status == "paid" and first.needs_attention
     assert "which ada@example.com used on another order meanwhile" in first.attention_reason
     assert times_used("ONCE") == 1
+
+
+def test_a_payment_refused_for_sold_out_stock_gives_its_codes_use_back(client, make_product):
+    from storefront.inventory import service as inventory
+
+    variant = make_product([1], price=10000).variants[0]
+    make_code("LAST", value=10, usage_limit=1)
+    fill_cart(client, (variant, 1))
+    enter(client, "LAST")
+    client.submit("/cart", "/checkout", {})
+    [order] = orders()
+    assert times_used("LAST") == 1
+    # The hold ran out and the last pair went to someone else before the bank answered.
+    inventory.release(order.stock_reference, actor="system")
+    inventory.adjust(variant.id, -1, "damaged", actor="packer@staff.test")
+    db.session.commit()
+    assert _late_payment(order).outcome == "refund_due"
+    [order] = orders()
+    assert order.status == "cancelled"
+    assert times_used("LAST") == 0

@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ...cart import discounts
 from ...database import transactional
 from ...extensions import db
 from ...inventory import service as inventory
@@ -136,6 +137,10 @@ def _take_payment(order_id, state, actor, event):
         move(order, "refuse_payment",
              f"Payment of {money(state.amount_total, order.currency)} received.",
              actor=actor, kind="payment_received")
+        given_back = discounts.give_back(order.id)  # the refunded order used no code
+        if given_back:
+            record_event(order, "discount_given_back",
+                         f"The use of code {given_back} was given back.", actor)
         flag(order, f"Paid after its hold had been released, and the stock was gone: "
               f"{short}. The payment is refunded automatically; tell the shopper.", actor)
         queue_order_cancelled_email(order, refund=state.amount_total)
