@@ -71,7 +71,7 @@ def login():
 def sign_in(token):
     try:
         shopper = service.sign_in(token, auth.browser_nonce())
-    except (service.InvalidLink, service.OtherBrowser) as refused:
+    except (service.InvalidLink, service.OtherBrowser, service.OrdersInProgress) as refused:
         return _link_page("account/login.html", refused.status, form=LoginForm(formdata=None),
                           error=None, link_problem=refused.message)
     auth.start_session(shopper)
@@ -218,7 +218,11 @@ def privacy_export():
 @bp.post("/privacy/delete")
 @auth.shopper_required
 def request_deletion():
-    service.request_deletion(g.shopper.id, auth.browser_nonce(create=True))
+    try:
+        service.request_deletion(g.shopper.id, auth.browser_nonce(create=True))
+    except service.OrdersInProgress as refused:
+        flash(refused.message, "error")
+        return redirect(url_for("account.privacy"), 303)
     flash(f"We sent a link to {g.shopper.email}. Open it in this browser within "
           f"{service.minutes_valid()} minutes to confirm deleting your account; until "
           "then nothing is deleted.", "success")
@@ -233,7 +237,7 @@ def confirm_delete(token):
             kept = service.delete_account(token, auth.browser_nonce())
         elif auth.browser_nonce() is None:
             raise service.OtherBrowser()
-    except (service.InvalidLink, service.OtherBrowser) as refused:
+    except (service.InvalidLink, service.OtherBrowser, service.OrdersInProgress) as refused:
         return _link_page("account/confirm_delete.html", refused.status, problem=refused.message,
                           token=None, email=None)
     if request.method == "GET":

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from ..articles.models import Comment
 from ..cart import service as cart_service
+from ..cart.models import DiscountRedemption
 from ..catalogue.models import Size, Width
 from ..checkout.models import Order, OrderEvent, OrderLine
 from ..checkout.service import ADDRESS_FIELDS, clean_address
@@ -81,6 +82,31 @@ class OtherBrowser(DomainError):
 class NotFound(DomainError):
     status = 404
     code = "not_found"
+
+
+class OrdersInProgress(DomainError):
+    """The shop still needs the address to take a payment or send a parcel."""
+
+    status = 409
+    code = "orders_in_progress"
+
+    def __init__(self, numbers):
+        super().__init__(f"Order {', '.join(numbers)} is still on its way, and we need your "
+                         "name and address to finish it. Once it has been sent you can "
+                         "delete your account here; nothing was deleted.")
+
+
+# Orders the shop still has to take the money for or send: the address is needed for them.
+IN_PROGRESS_STATUSES = ("pending", "awaiting_payment", "paid")
+
+
+def _check_nothing_in_progress(email):
+    numbers = db.session.scalars(
+        select(Order.number).where(func.lower(Order.email) == email,
+                                   Order.status.in_(IN_PROGRESS_STATUSES))
+        .order_by(Order.id)).all()
+    if numbers:
+        raise OrdersInProgress(numbers)
 
 
 # -- e-mail addresses and link tokens ---------------------------------------------------
@@ -470,6 +496,7 @@ def request_deletion(shopper_id, browser_nonce):
     """E-mail the account's address a link that confirms deleting the account (at most
     one a minute)."""
     shopper = db.session.get(Shopper, shopper_id)
+    _check_nothing_in_progress(shopper.email)
     if _mailed_recently(shopper.email, "delete"):
         return
     token = _new_link(shopper.email, "delete", browser_nonce)
@@ -495,6 +522,7 @@ def delete_account(token, browser_nonce):
     if not _use_up(link):
         raise InvalidLink()
     email = link.email
+    _check_nothing_in_progress(email)
     orders = db.session.scalars(select(Order).where(func.lower(Order.email) == email)
                                 .with_for_update()).all()
     for order in orders:
@@ -506,6 +534,8 @@ def delete_account(token, browser_nonce):
                                           "address, name and shipping address removed.",
                                   actor="shopper"))
     db.session.execute(delete(BackInStockRequest).where(BackInStockRequest.email == email))
+    db.session.execute(update(DiscountRedemption).where(func.lower(DiscountRedemption.email)
+                                                        == email).values(email=None))
     db.session.execute(update(Comment).where(func.lower(Comment.email) == email)
                        .values(email=""))
     # Copies of messages sent to the address (receipts carry the shipping address).

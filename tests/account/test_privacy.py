@@ -102,3 +102,24 @@ def test_privacy_pages_ask_a_visitor_to_sign_in(client):
     for path in ("/account/privacy", "/account/privacy/export"):
         assert client.get(path).status_code == 303
     assert client.submit("/account/login", "/account/privacy/delete", {}).status_code == 303
+
+
+def test_an_order_still_to_be_sent_keeps_the_account_until_it_ships(app, robin, make_product):
+    unsent = make_order(EMAIL, make_product([3]).variants[0], status="paid")
+    response = robin.submit("/account/privacy", "/account/privacy/delete", {},
+                            follow_redirects=True)
+    assert (f"Order {unsent.number} is still on its way, and we need your name and address "
+            "to finish it.") in " ".join(flashes(text(response)))
+    assert delete_links() == []
+    # A link asked for before the order was placed cannot delete it either.
+    unsent.status = "shipped"
+    db.session.commit()
+    robin.submit("/account/privacy", "/account/privacy/delete", {})
+    (link,) = delete_links()
+    unsent.status = "paid"
+    db.session.commit()
+    refused = robin.submit(link, link, {})
+    assert refused.status_code == 409 and "still on its way" in text(refused)
+    db.session.expire_all()
+    assert db.session.get(Order, unsent.id).shipping_line1 == "1 Main Street"
+    assert db.session.scalar(select(func.count(Shopper.id))) == 1
