@@ -19,7 +19,7 @@ from .routes import bp
 
 ROLES = ("warehouse",)  # admins pass every role check too
 
-add_nav_link("Returns", "staff.returns", *ROLES)
+add_nav_link("Returns", "staff.returns_list", *ROLES)
 
 
 class ShipExchangeForm(FlaskForm):

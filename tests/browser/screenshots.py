@@ -21,9 +21,13 @@ PAGES = [
     ("product", "/products/harbor-afo-walker?size=9&width=W&colour=black"),
     ("cart", None),
     ("article", "/blog/choosing-shoes-to-wear-with-an-afo"),
+    ("author", "/blog/authors/mira-marketing"),
+    ("sign-in", "/account/login"),
     ("warehouse", "/staff/inventory"),
     ("product-editor", "/staff/products?q=harbor+afo"),
     ("variant-grid", "/staff/products?q=harbor+afo"),
+    ("discount-codes", "/staff/discounts"),  # still the admin of the variant grid
+    ("shipping-rates", "/staff/shipping"),
     ("dashboard", "/staff/"),
 ]
 

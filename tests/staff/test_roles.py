@@ -121,6 +121,17 @@ def test_the_navigation_only_offers_pages_the_role_may_open(client, login_as):
     assert "/staff/inventory" not in page
 
 
+def test_every_navigation_link_names_a_page_that_exists(app, client, login_as):
+    from storefront.staff.auth import NAV_LINKS
+
+    # A link to a missing endpoint is skipped silently, so a typo would hide a page.
+    assert [endpoint for _, endpoint, _ in NAV_LINKS if endpoint not in app.view_functions] == []
+    login_as("admin")
+    page = client.get("/staff/").get_data(as_text=True)
+    for label, _, _ in NAV_LINKS:
+        assert f">{label}</a>" in page, label
+
+
 FORMS = [
     (f"/staff/inventory/{VID}/adjust", {"delta": "2", "reason": "received"}),
     (f"/staff/inventory/{VID}/count", {"counted": "9", "expected": "4"}),
