@@ -5,10 +5,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import url_for
 from markupsafe import Markup
 from sqlalchemy import and_, column, func, or_, select, table, update
 from sqlalchemy.orm import selectinload
 
+from ..catalogue import photos as catalogue_photos
 from ..catalogue import service as catalogue
 from ..catalogue.models import Product
 from ..database import transactional
@@ -17,6 +19,8 @@ from ..extensions import db
 from ..inputs import MAX_ID
 from ..links import absolute_url, slugify
 from ..mail import service as mail
+from ..media import storage
+from ..media.processing import ImageRefused, process
 from ..models import utcnow
 from . import markdown
 from .models import (
@@ -170,6 +174,20 @@ def author_page(slug, now=None):
     for article in articles:
         article.reading_minutes = markdown.render(article.body).reading_minutes
     return AuthorPage(articles[0].author, articles)
+
+
+def store_cover(data):
+    """An uploaded cover image, processed as product photos are (its type read from the
+    content, the size and pixel limits, metadata stripped, turned upright) and stored;
+    returns its path on this shop. Raises InvalidArticle (field `cover_upload`)."""
+    max_bytes, max_pixels = catalogue_photos.limits()
+    try:
+        processed = process(data, max_bytes=max_bytes, max_pixels=max_pixels)
+    except ImageRefused as refused:
+        raise InvalidArticle({"cover_upload": refused.message}) from refused
+    storage.store(processed.renditions)
+    # The widest copy in the format every browser and feed reader shows.
+    return url_for("media.file", name=processed.renditions[-1].name)
 
 
 def photo_url_problem(url):
@@ -474,6 +492,9 @@ def save_article(article_id, data, author_id=None):
     if photo_url_problem(cover):
         errors["cover_image"] = ("The cover image must be a path on this shop or an "
                                  "https:// address.")
+    elif cover and not data.cover_alt.strip():
+        errors["cover_alt"] = ("Describe what the cover image shows, for readers who cannot "
+                               "see it.")
     if errors:
         raise InvalidArticle(errors)
 

@@ -16,13 +16,15 @@ from flask import (
 )
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import DateTimeLocalField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..articles import service as articles
 from ..articles.models import COMMENT_STATUSES
 from ..checkout import service as checkout
-from ..inputs import page_number, parse_ids
+from ..inputs import accepts_upload, page_number, parse_ids
+from ..media.processing import ACCEPTED_TEXT
 from .auth import add_nav_link, role_required
 from .routes import bp
 
@@ -52,6 +54,9 @@ class ArticleForm(FlaskForm):
     cover_image = StringField("Cover image", validators=[Optional(), Length(max=300)],
                               description="A path on this shop such as /static/img/... or an "
                                           "https:// address.")
+    cover_upload = FileField("Or upload a cover image",
+                             description=f"{ACCEPTED_TEXT}; it replaces the address above "
+                                         "when you save.")
     cover_alt = StringField("Cover image description", validators=[Length(max=300)],
                             description="What the image shows, for people who cannot see it.")
     tags = StringField("Tags", validators=[Length(max=500)],
@@ -113,8 +118,13 @@ def _save(form, article_id):
     if request.form.get("action") == "preview":
         flash("Preview updated below. Nothing is saved until you press Save.", "info")
         return _editor(form, article)
+    data = _input(form)
+    upload = request.files.get(form.cover_upload.name)
     try:
-        saved = articles.save_article(article_id, _input(form), author_id=current_user.id)
+        if upload and upload.filename:
+            data.cover_image = articles.store_cover(upload.read())
+            form.cover_image.data = data.cover_image
+        saved = articles.save_article(article_id, data, author_id=current_user.id)
     except articles.InvalidArticle as invalid:
         for name, message in invalid.errors.items():
             getattr(form, name).errors = [*getattr(form, name).errors, message]
@@ -125,14 +135,21 @@ def _save(form, article_id):
     return redirect(url_for("staff.article_edit", article_id=saved.id), 303)
 
 
+def _upload_limit(config):
+    # The largest photo allowed, with room for a long article around it.
+    return int(config["MAX_IMAGE_MB"] * 1_048_576) + config["MAX_CONTENT_LENGTH"]
+
+
 @bp.route("/articles/new", methods=["GET", "POST"])
 @role_required(*ROLES)
+@accepts_upload(_upload_limit)
 def article_new():
     return _save(ArticleForm(), None)
 
 
 @bp.route("/articles/<int:article_id>/edit", methods=["GET", "POST"])
 @role_required(*ROLES)
+@accepts_upload(_upload_limit)
 def article_edit(article_id):
     if request.method == "GET":
         article = articles.get_article(article_id)

@@ -240,3 +240,49 @@ def test_attacks_are_neutralised_on_staff_pages(client, make_article):
     preview = text(client.post("/staff/articles/preview", headers={"X-CSRFToken": token},
                                data={"body": ATTACK}))
     assert active_markup(preview) == []
+
+
+def test_a_cover_image_is_uploaded_processed_and_shown(app, client, marketing, tmp_path,
+                                                       monkeypatch):
+    import io
+
+    from PIL import Image
+
+    from tests.media.images import opened, photo
+
+    monkeypatch.setitem(app.config, "MEDIA_ROOT", str(tmp_path / "media"))
+    form = FORM | {"title": "Lacing for one hand", "cover_alt": "Hands lacing a boot",
+                   "cover_upload": (io.BytesIO(photo(1800, 1200, gps=True)), "cover.jpg")}
+    response = client.submit("/staff/articles/new", "/staff/articles/new", form,
+                             content_type="multipart/form-data")
+    assert response.status_code == 303, text(response)
+    article = article_named("Lacing for one hand")
+    assert re.fullmatch(r"/media/[0-9a-f]{20}-1600w\.jpg", article.cover_image)
+    served = client.get(article.cover_image)
+    assert served.status_code == 200
+    image = opened(served.data)
+    assert image.size == (1600, 1067) and not image.getexif()  # no GPS, no camera data
+    assert isinstance(image, Image.Image)
+
+
+def test_a_cover_that_is_not_an_image_or_has_no_description_is_refused(app, client, marketing,
+                                                                       tmp_path, monkeypatch):
+    import io
+
+    from tests.media.images import photo
+
+    monkeypatch.setitem(app.config, "MEDIA_ROOT", str(tmp_path / "media"))
+    form = FORM | {"title": "Not a picture",
+                   "cover_upload": (io.BytesIO(b"%PDF-1.4 not a photo"), "cover.jpg"),
+                   "cover_alt": "Something"}
+    response = client.submit("/staff/articles/new", "/staff/articles/new", form,
+                             content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert 'id="cover_upload-error"' in text(response)
+    form = FORM | {"title": "No description",
+                   "cover_upload": (io.BytesIO(photo(400, 300)), "cover.jpg")}
+    response = client.submit("/staff/articles/new", "/staff/articles/new", form,
+                             content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "Describe what the cover image shows" in text(response)
+    assert db.session.scalars(db.select(Article)).all() == []
