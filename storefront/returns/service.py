@@ -22,7 +22,7 @@ from .. import signals
 from ..catalogue.models import Product, Variant
 from ..checkout import gateways
 from ..checkout.gateways import GatewayError
-from ..checkout.models import Order, OrderLine, Payment
+from ..checkout.models import REFUND_ACTIVE_STATUSES, Order, OrderLine, Payment
 from ..checkout.service.orders import (
     actor_name,
     flag_order,
@@ -541,8 +541,45 @@ def _hold_expired(_sender, kind, variant_id, reference):
                 hold_days=hold_days())
 
 
+def _unsettle(shop_return, payment):
+    """A refund of the return gave nothing back: it no longer counts, so staff can retry."""
+    shop_return.refunded_cents = max(shop_return.refunded_cents - payment.amount_cents, 0)
+    if shop_return.status == "refunded":
+        shop_return.status = "received"
+        shop_return.resolved_at = None
+        for line in shop_return.lines:
+            order_line = line.order_line
+            order_line.refunded_quantity = max(order_line.refunded_quantity - line.quantity, 0)
+    if shop_return.difference_status == "refunded":
+        shop_return.difference_status = "to_refund"
+
+
+def _refund_failed(_sender, order_id, reference):
+    """A refund the gateway later reported failed or cancelled: if it was a return's,
+    take it off the return in the transaction that recorded the failure."""
+    payment = db.session.scalars(
+        select(Payment).where(Payment.order_id == order_id, Payment.kind == "refund",
+                              Payment.reference == reference)).first()
+    if payment is None:
+        return
+    noted = payment.note[len("Return "):] if payment.note.startswith("Return ") else None
+    shop_return = db.session.scalars(
+        select(ShopReturn).where(ShopReturn.order_id == order_id,
+                                 (ShopReturn.number == noted)
+                                 | (ShopReturn.refund_reference == reference))
+        .with_for_update()).first()
+    if shop_return is None:
+        return
+    _unsettle(shop_return, payment)
+    record_event(shop_return.order, "return_refund_failed",
+                 f"The refund of {money(payment.amount_cents, payment.currency)} for return "
+                 f"{shop_return.number} did not go through: refund the return again.",
+                 "system")
+
+
 def init_app(app):
     signals.before_commit(signals.holds_expired, _hold_expired)
+    signals.before_commit(signals.refund_failed, _refund_failed)
 
     @app.context_processor
     def order_returns():
@@ -669,7 +706,10 @@ def refund_return(return_id, *, actor):
         if shop_return.status == "received":
             _settle_refund(return_id, None, actor)
         return 0
-    key = f"return-refund-{shop_return.number}-{shop_return.refunded_cents}"
+    # After a refund failed at the bank the next attempt is a new request, with a new key.
+    failed = len(shop_return.failed_refunds)
+    key = (f"return-refund-{shop_return.number}-{shop_return.refunded_cents}"
+           + (f"-{failed}" if failed else ""))
     try:
         refund = gateways.get(order.gateway).refund(
             order.payment_reference, amount, order.currency, key, order.number)
@@ -679,6 +719,10 @@ def refund_return(return_id, *, actor):
         flag_order(order.id, reason, actor)
         raise ReturnRefundFailed(reason) from error
     _settle_refund(return_id, refund, actor)
+    if refund.status not in REFUND_ACTIVE_STATUSES:
+        raise ReturnRefundFailed(f"The refund of {money(refund.amount, refund.currency)} for "
+                                 f"return {shop_return.number} did not go through at the "
+                                 "bank. Retry it from the return.")
     return refund.amount
 
 
@@ -687,11 +731,22 @@ def _settle_refund(return_id, refund, actor):
     shop_return = get_return(return_id)
     order = lock_order(shop_return.order_id)
     shop_return = _lock(return_id)
+    if refund is not None and refund.status not in REFUND_ACTIVE_STATUSES:
+        # Refused at once: recorded, but it gave nothing back and the return stays open.
+        if not has_payment(order, "refund", refund.id):
+            order.payments.append(Payment(kind="refund", gateway=order.gateway,
+                                          reference=refund.id, amount_cents=refund.amount,
+                                          currency=refund.currency, status=refund.status,
+                                          note=shop_return.refund_note))
+        flag_order(order.id, f"The refund of {money(refund.amount, refund.currency)} for "
+                   f"return {shop_return.number} did not go through at the bank; refund the "
+                   "return again.", actor)
+        return shop_return
     if refund is not None and not has_payment(order, "refund", refund.id):
         order.payments.append(Payment(kind="refund", gateway=order.gateway,
                                       reference=refund.id, amount_cents=refund.amount,
                                       currency=refund.currency, status=refund.status,
-                                      note=f"Return {shop_return.number}"))
+                                      note=shop_return.refund_note))
         shop_return.refunded_cents += refund.amount
         shop_return.refund_reference = refund.id
         record_event(order, "refunded",
