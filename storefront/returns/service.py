@@ -23,8 +23,10 @@ from ..catalogue.models import Product, Variant
 from ..checkout import gateways
 from ..checkout.gateways import GatewayError
 from ..checkout.models import REFUND_ACTIVE_STATUSES, Order, OrderLine, Payment
+from ..checkout.service import payments
 from ..checkout.service.orders import (
     actor_name,
+    claim_event,
     flag_order,
     has_payment,
     lock_order,
@@ -580,6 +582,7 @@ def _refund_failed(_sender, order_id, reference):
 def init_app(app):
     signals.before_commit(signals.holds_expired, _hold_expired)
     signals.before_commit(signals.refund_failed, _refund_failed)
+    payments.handle_other_sessions(app, _difference_session_event)
 
     @app.context_processor
     def order_returns():
@@ -969,8 +972,9 @@ class PaymentUnavailable(ReturnError):
 
 
 @transactional
-def _record_difference(return_id, reference, amount, currency, actor):
+def _record_difference(return_id, reference, amount, currency, actor, event=None):
     shop_return = get_return(return_id)
+    claim_event(event, shop_return.order_id)
     order = lock_order(shop_return.order_id)
     shop_return = _lock(return_id)
     if has_payment(order, "charge", reference):
@@ -1024,3 +1028,38 @@ def demo_pay_difference(token, number):
     return _record_difference(shop_return.id, f"demo_pi_{shop_return.number}",
                               shop_return.difference_cents, shop_return.order.currency,
                               "demo gateway")
+
+
+@transactional
+def _claim(event, order_id):
+    claim_event(event, order_id)
+    return "ignored"
+
+
+def _difference_session_event(kind, state, event):
+    """A Stripe payment page event that is no order's: a return's difference page, when
+    its name starts with a return's number. The shopper who paid and closed the tab is
+    recorded as paid here. Returns the outcome, or None when the page is not a return's."""
+    number = (state.order_number or "").split(".")[0]
+    shop_return = None
+    if state.session_id:
+        shop_return = db.session.scalars(select(ShopReturn).where(
+            ShopReturn.difference_session_id == state.session_id)).first()
+    if shop_return is None and number.startswith("R-"):
+        shop_return = db.session.scalars(select(ShopReturn).where(
+            ShopReturn.number == number)).first()
+    if shop_return is None:
+        return None
+    order = shop_return.order
+    # As for an order: act on the page as the gateway reports it now.
+    now = gateways.get(order.gateway).retrieve_session(state.session_id)
+    if (now is None or not now.paid
+            or (now.order_number or "").split(".")[0] != shop_return.number):
+        return _claim(event, order.id)
+    before = shop_return.difference_status
+    shop_return = _record_difference(shop_return.id, now.payment_reference or now.session_id,
+                                     now.amount_total or 0, now.currency or order.currency,
+                                     "stripe", event)
+    if shop_return.difference_status == "paid" and before == "due":
+        return "difference_paid"
+    return "already_done"

@@ -333,10 +333,32 @@ def _order_paid_by(reference):
     return db.session.scalars(select(Order).where(Order.payment_reference == reference)).first()
 
 
+_SESSION_HANDLERS = "storefront.checkout.session_handlers"
+
+
+def handle_other_sessions(app, handler):
+    """Let a package above checkout settle payment pages it opened itself (a return's
+    price difference): `handler(kind, state, event)` is called for a Stripe session
+    event that is no order's, and returns the outcome, or None when it is not its own.
+    It claims the event (claim_event) in the transaction that records the payment."""
+    handlers = app.extensions.setdefault(_SESSION_HANDLERS, [])
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+def _other_session(kind, state, record):
+    for handler in current_app.extensions.get(_SESSION_HANDLERS, ()):
+        outcome = handler(kind, state, record)
+        if outcome is not None:
+            return outcome
+    return _record_ignored(record, None)
+
+
 def _session_event(kind, obj, record):
-    order = _order_for_session(gateways.session_state(obj))
+    state = gateways.session_state(obj)
+    order = _order_for_session(state)
     if order is None:
-        return _record_ignored(record, None)
+        return _other_session(kind, state, record)
     # The payload's shape depends on the endpoint's API version: act on the session
     # as Stripe reports it now, in the version the shop pins.
     state = gateways.get("stripe").retrieve_session(order.gateway_session_id or obj["id"])
