@@ -564,6 +564,18 @@ def _refund_failed(_sender, order_id, reference):
                               Payment.reference == reference)).first()
     if payment is None:
         return
+    if payment.note.startswith("Price difference refund, return "):
+        shop_return = db.session.scalars(
+            select(ShopReturn).where(ShopReturn.order_id == order_id, ShopReturn.number
+                                     == payment.note[len("Price difference refund, return "):])
+            .with_for_update()).first()
+        if shop_return is not None and shop_return.difference_status == "refunded":
+            shop_return.difference_status = "paid"
+            record_event(shop_return.order, "return_refund_failed",
+                         f"The refund of the {money(payment.amount_cents, payment.currency)} "
+                         f"price difference for return {shop_return.number} did not go "
+                         "through: refund the return again.", "system")
+        return
     noted = payment.note[len("Return "):] if payment.note.startswith("Return ") else None
     shop_return = db.session.scalars(
         select(ShopReturn).where(ShopReturn.order_id == order_id,
@@ -673,7 +685,32 @@ def receive_return(return_id, conditions, *, actor):
 
 
 def refund_due(shop_return):
-    """What a return still owes the shopper, never more than the order's money left."""
+    """What a return still owes the shopper, never more than the order's money left: from
+    the order's payment, and a price difference paid for an exchange refunded instead."""
+    return _order_refund_due(shop_return) + difference_refund_due(shop_return)
+
+
+def _difference_payment(shop_return):
+    note = f"Price difference, return {shop_return.number}"
+    return next((p for p in shop_return.order.payments
+                 if p.kind == "charge" and p.note == note), None)
+
+
+def _difference_refund_note(shop_return):
+    return f"Price difference refund, return {shop_return.number}"
+
+
+def difference_refund_due(shop_return):
+    """The paid difference of a dearer exchange whose replacement is no longer held, so
+    the return is refunded instead: given back from the payment that paid it."""
+    if (shop_return.difference_status != "paid"
+            or shop_return.hold_status not in ("released", "expired")):
+        return 0
+    payment = _difference_payment(shop_return)
+    return payment.amount_cents if payment is not None else 0
+
+
+def _order_refund_due(shop_return):
     order = shop_return.order
     if shop_return.resolution == "refund" or shop_return.hold_status in (
             "released", "expired"):
@@ -703,12 +740,12 @@ def refund_return(return_id, *, actor):
     if shop_return.status == "received" and shop_return.hold_status == "committed":
         raise InvalidReturnState(f"Return {shop_return.number} is an exchange whose "
                                  "replacement is set aside: ship the replacement instead.")
-    amount = refund_due(shop_return)
+    amount = _order_refund_due(shop_return)
     order = shop_return.order
     if amount <= 0:
         if shop_return.status == "received":
             _settle_refund(return_id, None, actor)
-        return 0
+        return _refund_difference(return_id, actor)
     # After a refund failed at the bank the next attempt is a new request, with a new key.
     failed = len(shop_return.failed_refunds)
     key = (f"return-refund-{shop_return.number}-{shop_return.refunded_cents}"
@@ -726,7 +763,58 @@ def refund_return(return_id, *, actor):
         raise ReturnRefundFailed(f"The refund of {money(refund.amount, refund.currency)} for "
                                  f"return {shop_return.number} did not go through at the "
                                  "bank. Retry it from the return.")
+    return refund.amount + _refund_difference(return_id, actor)
+
+
+def _refund_difference(return_id, actor):
+    """Give back a paid price difference from its own payment; returns the cents."""
+    shop_return = get_return(return_id)
+    amount = difference_refund_due(shop_return)
+    if amount <= 0:
+        return 0
+    order, payment = shop_return.order, _difference_payment(shop_return)
+    note = _difference_refund_note(shop_return)
+    failed = sum(1 for p in order.refunds
+                 if p.note == note and p.status not in REFUND_ACTIVE_STATUSES)
+    key = f"return-difference-{shop_return.number}" + (f"-{failed}" if failed else "")
+    try:
+        refund = gateways.get(order.gateway).refund(
+            payment.reference, amount, payment.currency, key, order.number)
+    except GatewayError as error:
+        reason = (f"The refund of the {money(amount, payment.currency)} price difference "
+                  f"paid for return {shop_return.number} failed: {error.message} Retry it "
+                  "from the return.")
+        flag_order(order.id, reason, actor)
+        raise ReturnRefundFailed(reason) from error
+    _settle_difference_refund(return_id, refund, actor)
+    if refund.status not in REFUND_ACTIVE_STATUSES:
+        raise ReturnRefundFailed(f"The refund of the {money(amount, payment.currency)} price "
+                                 f"difference for return {shop_return.number} did not go "
+                                 "through at the bank. Retry it from the return.")
     return refund.amount
+
+
+@transactional
+def _settle_difference_refund(return_id, refund, actor):
+    shop_return = get_return(return_id)
+    order = lock_order(shop_return.order_id)
+    shop_return = _lock(return_id)
+    if not has_payment(order, "refund", refund.id):
+        order.payments.append(Payment(kind="refund", gateway=order.gateway,
+                                      reference=refund.id, amount_cents=refund.amount,
+                                      currency=refund.currency, status=refund.status,
+                                      note=_difference_refund_note(shop_return)))
+    if refund.status not in REFUND_ACTIVE_STATUSES:
+        flag_order(order.id, f"The refund of the {money(refund.amount, refund.currency)} "
+                   f"price difference for return {shop_return.number} did not go through "
+                   "at the bank; refund the return again.", actor)
+        return shop_return
+    if shop_return.difference_status == "paid":
+        shop_return.difference_status = "refunded"
+        record_event(order, "refunded",
+                     f"Refunded the {money(refund.amount, refund.currency)} price difference "
+                     f"paid for return {shop_return.number}.", actor)
+    return shop_return
 
 
 @transactional

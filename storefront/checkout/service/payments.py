@@ -330,7 +330,13 @@ SUBSCRIBED_EVENTS = SESSION_EVENTS + REFUND_EVENTS + DISPUTE_EVENTS
 def _order_paid_by(reference):
     if not reference:
         return None
-    return db.session.scalars(select(Order).where(Order.payment_reference == reference)).first()
+    order = db.session.scalars(select(Order).where(Order.payment_reference == reference)).first()
+    if order is None:
+        # A further charge recorded on an order (a return's price difference).
+        order = db.session.scalars(
+            select(Order).join(Payment).where(Payment.kind == "charge",
+                                              Payment.reference == reference)).first()
+    return order
 
 
 _SESSION_HANDLERS = "storefront.checkout.session_handlers"
