@@ -197,6 +197,47 @@ def abandon_checkout(token, *, actor="shopper"):
     return get_order(order.id)
 
 
+@dataclass(frozen=True)
+class SweptOrder:
+    number: str
+    outcome: str  # expired | paid | awaiting_payment | ... (record_payment's) | unreachable
+
+
+def close_expired_orders(now=None):
+    """Close the unpaid orders whose hold and payment page have both run out (the demo
+    page left open, or a Stripe expiry event that never came), giving their code use
+    back. A Stripe order's payment page is asked about first: one paid after all is
+    recorded as paid instead. A gateway that does not answer leaves the order for the
+    next pass. Returns a SweptOrder per order looked at.
+    """
+    now = now or utcnow()
+    ids = db.session.scalars(
+        select(Order.id).where(Order.status == "pending", Order.hold_expires_at < now,
+                               (Order.payment_expires_at.is_(None))
+                               | (Order.payment_expires_at < now))
+        .order_by(Order.id)).all()
+    swept = []
+    for order_id in ids:
+        order = get_order(order_id)
+        state = None
+        if order.gateway_session_id and order.gateway != "demo":
+            try:
+                state = gateways.get(order.gateway).retrieve_session(order.gateway_session_id)
+            except GatewayError:
+                log.warning("could not check the payment page of order %s; next pass",
+                            order.number)
+                swept.append(SweptOrder(order.number, "unreachable"))
+                continue
+        if state is not None and (state.paid or state.awaiting_payment):
+            outcome = record_payment(order_id, state, actor="payment gateway").outcome
+        else:
+            outcome = close_unpaid(order_id, "expire",
+                                   "The payment page expired before it was paid.", "system",
+                                   release_reason="hold_expired")
+        swept.append(SweptOrder(order.number, outcome))
+    return swept
+
+
 def confirm_return(session_id):
     """The shopper is back from the payment page: take the payment if the gateway says paid.
 
