@@ -833,11 +833,18 @@ def _settle_refund(return_id, refund, actor):
                    f"return {shop_return.number} did not go through at the bank; refund the "
                    "return again.", actor)
         return shop_return
-    if refund is not None and not has_payment(order, "refund", refund.id):
-        order.payments.append(Payment(kind="refund", gateway=order.gateway,
-                                      reference=refund.id, amount_cents=refund.amount,
-                                      currency=refund.currency, status=refund.status,
-                                      note=shop_return.refund_note))
+    known = None if refund is None else next(
+        (p for p in order.refunds if p.gateway == order.gateway and p.reference == refund.id),
+        None)
+    # Stripe's event may have recorded the refund first, unnamed: it is this return's.
+    if refund is not None and (known is None or not known.note):
+        if known is None:
+            order.payments.append(Payment(kind="refund", gateway=order.gateway,
+                                          reference=refund.id, amount_cents=refund.amount,
+                                          currency=refund.currency, status=refund.status,
+                                          note=shop_return.refund_note))
+        else:
+            known.note = shop_return.refund_note
         shop_return.refunded_cents += refund.amount
         shop_return.refund_reference = refund.id
         record_event(order, "refunded",

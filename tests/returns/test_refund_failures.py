@@ -88,3 +88,32 @@ def test_a_cancelled_refund_of_a_cheaper_exchange_is_owed_again(app, client, fak
     db.session.expire_all()
     assert _return().difference_status == "refunded"
     assert db.session.get(Order, order.id).refunded_cents == 2000
+
+
+def test_a_refund_the_webhook_recorded_first_still_counts_for_the_return(
+        app, client, fake_stripe, make_product, login_as, monkeypatch):
+    from storefront.checkout import gateways
+    from storefront.checkout import service as checkout
+
+    order, shop_return, detail = _received_refund_return(client, fake_stripe, make_product,
+                                                         login_as)
+    fake_stripe.refund_status = "pending"
+    send = gateways.StripeGateway.refund
+
+    def refund_then_event(self, reference, *args):
+        refund = send(self, reference, *args)
+        # Stripe's refund.created event is handled before the return records the refund.
+        checkout.record_gateway_refunds(order.id, self.list_refunds(reference), "stripe", None)
+        return refund
+
+    monkeypatch.setattr(gateways.StripeGateway, "refund", refund_then_event)
+    client.submit(detail, f"{detail}/refund", {})
+    monkeypatch.undo()
+    db.session.expire_all()
+    assert _return().status == "refunded" and _return().refunded_cents == 8000
+    (refund,) = fake_stripe.refunds_for(order.payment_reference)
+    failed = fake_stripe.settle_refund(refund["id"], "failed")
+    fake_stripe.deliver(client, fake_stripe.event("refund.updated", failed))
+    db.session.expire_all()
+    assert _return().status == "received" and _return().refunded_cents == 0
+    assert "Refund $80.00" in text(client.get(detail))
