@@ -145,6 +145,7 @@ def register_errorhandlers(app):
 def register_commands(app):
     from .account.commands import import_customers_command
     from .catalogue.commands import media_cli
+    from .checkout import commands as checkout_commands
     from .demo import demo_cli
     from .deploy import check_deploy
     from .digests import low_stock_digest
@@ -158,6 +159,7 @@ def register_commands(app):
     inventory_cli.add_command(stock_export)
     inventory_cli.add_command(stock_import)
     app.cli.add_command(inventory_cli)
+    checkout_commands.init_app(app)  # its unpaid-order sweep runs in release-expired
     app.cli.add_command(staff_cli)
     mail_cli.add_command(low_stock_digest)
     app.cli.add_command(mail_cli)

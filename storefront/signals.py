@@ -37,6 +37,8 @@ Signals and their data (all ids are plain ints):
 - `order_status_changed(order_id, old, new)`: an order moved between statuses.
 - `holds_expired(kind, variant_id, reference)`: a hold other than a checkout's (an
   exchange's, `kind`) on this variant passed its expiry and was released.
+- `refund_failed(order_id, reference)`: a refund of this order (the gateway's
+  `reference`) failed or was cancelled at the bank: it gave nothing back.
 - `stock_read(versions)`: stock of variants was read, `{variant_id: changes}`
   with the count of changes each variant's counters had; `versions` is None
   for a read that depends on the stock of every variant (an in-stock filter).
@@ -56,6 +58,7 @@ content_changed = _namespace.signal("content-changed")
 order_status_changed = _namespace.signal("order-status-changed")
 stock_read = _namespace.signal("stock-read")
 holds_expired = _namespace.signal("holds-expired")
+refund_failed = _namespace.signal("refund-failed")
 
 # The subscribers that write in the sending transaction, one Signal per named signal.
 _in_transaction = {}

@@ -4,12 +4,24 @@ import signal
 import time
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
 from . import service
 
 inventory_cli = AppGroup("inventory", help="Stock maintenance.")
+
+_SWEEPS = "storefront.inventory.sweeps"
+
+
+def add_sweep(app, sweep):
+    """Run `sweep()` in every pass of `release-expired`, after the holds are released: a
+    package above inventory closing what expired with them (unpaid orders). It returns
+    the lines to print, none when it did nothing."""
+    sweeps = app.extensions.setdefault(_SWEEPS, [])
+    if sweep not in sweeps:
+        sweeps.append(sweep)
 
 
 @inventory_cli.command("release-expired")
@@ -18,7 +30,8 @@ inventory_cli = AppGroup("inventory", help="Stock maintenance.")
 @click.option("--interval", type=click.FloatRange(min=0.5), default=60.0, show_default=True,
               help="Seconds between passes with --watch.")
 def release_expired(watch, interval):
-    """Release every checkout hold that has passed its expiry."""
+    """Release every checkout hold that has passed its expiry, and close the unpaid
+    orders whose hold and payment page have both run out."""
     if not watch:
         _sweep(quiet_when_idle=False)
         return
@@ -45,6 +58,9 @@ def _sweep(quiet_when_idle):
     if released or not quiet_when_idle:
         total = sum(item.units for item in released)
         click.echo(f"Released {total} unit(s) on {len(released)} variant(s).")
+    for sweep in current_app.extensions.get(_SWEEPS, ()):
+        for line in sweep():
+            click.echo(line)
 
 
 @inventory_cli.command("reconcile")

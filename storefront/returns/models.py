@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..checkout.models import REFUND_ACTIVE_STATUSES
 from ..extensions import db
 from ..models import UTCDateTime, created_at_column
 
@@ -150,6 +151,17 @@ class ShopReturn(db.Model):
             for variant_id in line.replacement_variant_ids:
                 lines[variant_id] = lines.get(variant_id, 0) + line.quantity
         return lines
+
+    @property
+    def refund_note(self):
+        """How this return's refunds are named on the order's payments."""
+        return f"Return {self.number}"
+
+    @property
+    def failed_refunds(self):
+        """This return's refunds that failed or were cancelled at the bank (gave nothing)."""
+        return [p for p in self.order.refunds
+                if p.note == self.refund_note and p.status not in REFUND_ACTIVE_STATUSES]
 
     @property
     def returned_cents(self):

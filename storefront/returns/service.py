@@ -22,9 +22,11 @@ from .. import signals
 from ..catalogue.models import Product, Variant
 from ..checkout import gateways
 from ..checkout.gateways import GatewayError
-from ..checkout.models import Order, OrderLine, Payment
+from ..checkout.models import REFUND_ACTIVE_STATUSES, Order, OrderLine, Payment
+from ..checkout.service import payments
 from ..checkout.service.orders import (
     actor_name,
+    claim_event,
     flag_order,
     has_payment,
     lock_order,
@@ -541,8 +543,58 @@ def _hold_expired(_sender, kind, variant_id, reference):
                 hold_days=hold_days())
 
 
+def _unsettle(shop_return, payment):
+    """A refund of the return gave nothing back: it no longer counts, so staff can retry."""
+    shop_return.refunded_cents = max(shop_return.refunded_cents - payment.amount_cents, 0)
+    if shop_return.status == "refunded":
+        shop_return.status = "received"
+        shop_return.resolved_at = None
+        for line in shop_return.lines:
+            order_line = line.order_line
+            order_line.refunded_quantity = max(order_line.refunded_quantity - line.quantity, 0)
+    if shop_return.difference_status == "refunded":
+        shop_return.difference_status = "to_refund"
+
+
+def _refund_failed(_sender, order_id, reference):
+    """A refund the gateway later reported failed or cancelled: if it was a return's,
+    take it off the return in the transaction that recorded the failure."""
+    payment = db.session.scalars(
+        select(Payment).where(Payment.order_id == order_id, Payment.kind == "refund",
+                              Payment.reference == reference)).first()
+    if payment is None:
+        return
+    if payment.note.startswith("Price difference refund, return "):
+        shop_return = db.session.scalars(
+            select(ShopReturn).where(ShopReturn.order_id == order_id, ShopReturn.number
+                                     == payment.note[len("Price difference refund, return "):])
+            .with_for_update()).first()
+        if shop_return is not None and shop_return.difference_status == "refunded":
+            shop_return.difference_status = "paid"
+            record_event(shop_return.order, "return_refund_failed",
+                         f"The refund of the {money(payment.amount_cents, payment.currency)} "
+                         f"price difference for return {shop_return.number} did not go "
+                         "through: refund the return again.", "system")
+        return
+    noted = payment.note[len("Return "):] if payment.note.startswith("Return ") else None
+    shop_return = db.session.scalars(
+        select(ShopReturn).where(ShopReturn.order_id == order_id,
+                                 (ShopReturn.number == noted)
+                                 | (ShopReturn.refund_reference == reference))
+        .with_for_update()).first()
+    if shop_return is None:
+        return
+    _unsettle(shop_return, payment)
+    record_event(shop_return.order, "return_refund_failed",
+                 f"The refund of {money(payment.amount_cents, payment.currency)} for return "
+                 f"{shop_return.number} did not go through: refund the return again.",
+                 "system")
+
+
 def init_app(app):
     signals.before_commit(signals.holds_expired, _hold_expired)
+    signals.before_commit(signals.refund_failed, _refund_failed)
+    payments.handle_other_sessions(app, _difference_session_event)
 
     @app.context_processor
     def order_returns():
@@ -633,7 +685,32 @@ def receive_return(return_id, conditions, *, actor):
 
 
 def refund_due(shop_return):
-    """What a return still owes the shopper, never more than the order's money left."""
+    """What a return still owes the shopper, never more than the order's money left: from
+    the order's payment, and a price difference paid for an exchange refunded instead."""
+    return _order_refund_due(shop_return) + difference_refund_due(shop_return)
+
+
+def _difference_payment(shop_return):
+    note = f"Price difference, return {shop_return.number}"
+    return next((p for p in shop_return.order.payments
+                 if p.kind == "charge" and p.note == note), None)
+
+
+def _difference_refund_note(shop_return):
+    return f"Price difference refund, return {shop_return.number}"
+
+
+def difference_refund_due(shop_return):
+    """The paid difference of a dearer exchange whose replacement is no longer held, so
+    the return is refunded instead: given back from the payment that paid it."""
+    if (shop_return.difference_status != "paid"
+            or shop_return.hold_status not in ("released", "expired")):
+        return 0
+    payment = _difference_payment(shop_return)
+    return payment.amount_cents if payment is not None else 0
+
+
+def _order_refund_due(shop_return):
     order = shop_return.order
     if shop_return.resolution == "refund" or shop_return.hold_status in (
             "released", "expired"):
@@ -663,13 +740,16 @@ def refund_return(return_id, *, actor):
     if shop_return.status == "received" and shop_return.hold_status == "committed":
         raise InvalidReturnState(f"Return {shop_return.number} is an exchange whose "
                                  "replacement is set aside: ship the replacement instead.")
-    amount = refund_due(shop_return)
+    amount = _order_refund_due(shop_return)
     order = shop_return.order
     if amount <= 0:
         if shop_return.status == "received":
             _settle_refund(return_id, None, actor)
-        return 0
-    key = f"return-refund-{shop_return.number}-{shop_return.refunded_cents}"
+        return _refund_difference(return_id, actor)
+    # After a refund failed at the bank the next attempt is a new request, with a new key.
+    failed = len(shop_return.failed_refunds)
+    key = (f"return-refund-{shop_return.number}-{shop_return.refunded_cents}"
+           + (f"-{failed}" if failed else ""))
     try:
         refund = gateways.get(order.gateway).refund(
             order.payment_reference, amount, order.currency, key, order.number)
@@ -679,7 +759,62 @@ def refund_return(return_id, *, actor):
         flag_order(order.id, reason, actor)
         raise ReturnRefundFailed(reason) from error
     _settle_refund(return_id, refund, actor)
+    if refund.status not in REFUND_ACTIVE_STATUSES:
+        raise ReturnRefundFailed(f"The refund of {money(refund.amount, refund.currency)} for "
+                                 f"return {shop_return.number} did not go through at the "
+                                 "bank. Retry it from the return.")
+    return refund.amount + _refund_difference(return_id, actor)
+
+
+def _refund_difference(return_id, actor):
+    """Give back a paid price difference from its own payment; returns the cents."""
+    shop_return = get_return(return_id)
+    amount = difference_refund_due(shop_return)
+    if amount <= 0:
+        return 0
+    order, payment = shop_return.order, _difference_payment(shop_return)
+    note = _difference_refund_note(shop_return)
+    failed = sum(1 for p in order.refunds
+                 if p.note == note and p.status not in REFUND_ACTIVE_STATUSES)
+    key = f"return-difference-{shop_return.number}" + (f"-{failed}" if failed else "")
+    try:
+        refund = gateways.get(order.gateway).refund(
+            payment.reference, amount, payment.currency, key, order.number)
+    except GatewayError as error:
+        reason = (f"The refund of the {money(amount, payment.currency)} price difference "
+                  f"paid for return {shop_return.number} failed: {error.message} Retry it "
+                  "from the return.")
+        flag_order(order.id, reason, actor)
+        raise ReturnRefundFailed(reason) from error
+    _settle_difference_refund(return_id, refund, actor)
+    if refund.status not in REFUND_ACTIVE_STATUSES:
+        raise ReturnRefundFailed(f"The refund of the {money(amount, payment.currency)} price "
+                                 f"difference for return {shop_return.number} did not go "
+                                 "through at the bank. Retry it from the return.")
     return refund.amount
+
+
+@transactional
+def _settle_difference_refund(return_id, refund, actor):
+    shop_return = get_return(return_id)
+    order = lock_order(shop_return.order_id)
+    shop_return = _lock(return_id)
+    if not has_payment(order, "refund", refund.id):
+        order.payments.append(Payment(kind="refund", gateway=order.gateway,
+                                      reference=refund.id, amount_cents=refund.amount,
+                                      currency=refund.currency, status=refund.status,
+                                      note=_difference_refund_note(shop_return)))
+    if refund.status not in REFUND_ACTIVE_STATUSES:
+        flag_order(order.id, f"The refund of the {money(refund.amount, refund.currency)} "
+                   f"price difference for return {shop_return.number} did not go through "
+                   "at the bank; refund the return again.", actor)
+        return shop_return
+    if shop_return.difference_status == "paid":
+        shop_return.difference_status = "refunded"
+        record_event(order, "refunded",
+                     f"Refunded the {money(refund.amount, refund.currency)} price difference "
+                     f"paid for return {shop_return.number}.", actor)
+    return shop_return
 
 
 @transactional
@@ -687,11 +822,29 @@ def _settle_refund(return_id, refund, actor):
     shop_return = get_return(return_id)
     order = lock_order(shop_return.order_id)
     shop_return = _lock(return_id)
-    if refund is not None and not has_payment(order, "refund", refund.id):
-        order.payments.append(Payment(kind="refund", gateway=order.gateway,
-                                      reference=refund.id, amount_cents=refund.amount,
-                                      currency=refund.currency, status=refund.status,
-                                      note=f"Return {shop_return.number}"))
+    if refund is not None and refund.status not in REFUND_ACTIVE_STATUSES:
+        # Refused at once: recorded, but it gave nothing back and the return stays open.
+        if not has_payment(order, "refund", refund.id):
+            order.payments.append(Payment(kind="refund", gateway=order.gateway,
+                                          reference=refund.id, amount_cents=refund.amount,
+                                          currency=refund.currency, status=refund.status,
+                                          note=shop_return.refund_note))
+        flag_order(order.id, f"The refund of {money(refund.amount, refund.currency)} for "
+                   f"return {shop_return.number} did not go through at the bank; refund the "
+                   "return again.", actor)
+        return shop_return
+    known = None if refund is None else next(
+        (p for p in order.refunds if p.gateway == order.gateway and p.reference == refund.id),
+        None)
+    # Stripe's event may have recorded the refund first, unnamed: it is this return's.
+    if refund is not None and (known is None or not known.note):
+        if known is None:
+            order.payments.append(Payment(kind="refund", gateway=order.gateway,
+                                          reference=refund.id, amount_cents=refund.amount,
+                                          currency=refund.currency, status=refund.status,
+                                          note=shop_return.refund_note))
+        else:
+            known.note = shop_return.refund_note
         shop_return.refunded_cents += refund.amount
         shop_return.refund_reference = refund.id
         record_event(order, "refunded",
@@ -914,8 +1067,9 @@ class PaymentUnavailable(ReturnError):
 
 
 @transactional
-def _record_difference(return_id, reference, amount, currency, actor):
+def _record_difference(return_id, reference, amount, currency, actor, event=None):
     shop_return = get_return(return_id)
+    claim_event(event, shop_return.order_id)
     order = lock_order(shop_return.order_id)
     shop_return = _lock(return_id)
     if has_payment(order, "charge", reference):
@@ -969,3 +1123,38 @@ def demo_pay_difference(token, number):
     return _record_difference(shop_return.id, f"demo_pi_{shop_return.number}",
                               shop_return.difference_cents, shop_return.order.currency,
                               "demo gateway")
+
+
+@transactional
+def _claim(event, order_id):
+    claim_event(event, order_id)
+    return "ignored"
+
+
+def _difference_session_event(kind, state, event):
+    """A Stripe payment page event that is no order's: a return's difference page, when
+    its name starts with a return's number. The shopper who paid and closed the tab is
+    recorded as paid here. Returns the outcome, or None when the page is not a return's."""
+    number = (state.order_number or "").split(".")[0]
+    shop_return = None
+    if state.session_id:
+        shop_return = db.session.scalars(select(ShopReturn).where(
+            ShopReturn.difference_session_id == state.session_id)).first()
+    if shop_return is None and number.startswith("R-"):
+        shop_return = db.session.scalars(select(ShopReturn).where(
+            ShopReturn.number == number)).first()
+    if shop_return is None:
+        return None
+    order = shop_return.order
+    # As for an order: act on the page as the gateway reports it now.
+    now = gateways.get(order.gateway).retrieve_session(state.session_id)
+    if (now is None or not now.paid
+            or (now.order_number or "").split(".")[0] != shop_return.number):
+        return _claim(event, order.id)
+    before = shop_return.difference_status
+    shop_return = _record_difference(shop_return.id, now.payment_reference or now.session_id,
+                                     now.amount_total or 0, now.currency or order.currency,
+                                     "stripe", event)
+    if shop_return.difference_status == "paid" and before == "due":
+        return "difference_paid"
+    return "already_done"

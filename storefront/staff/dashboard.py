@@ -26,7 +26,7 @@ PERIODS = (30, 90)
 TOP_PRODUCTS = 10
 LIST_LIMIT = 50
 # An order counts as a sale once paid, unless it was cancelled (and so refunded).
-SALES_FIGURES = ("sales", "products", "articles")
+SALES_FIGURES = ("sales", "products", "articles", "returns")
 WAREHOUSE_FIGURES = ("to_ship", "low_stock", "sold_out_demand", "movements")
 
 
@@ -129,6 +129,35 @@ def article_conversion(days=30, now=None):
     return rows
 
 
+def returns_rate(days=30, now=None, limit=LIST_LIMIT):
+    """(product, units sold, units of them returned, returned per 100 sold) of the units
+    sold over the period (paid orders, not lost in a dispute), counting every return of
+    them asked for since except cancelled ones. Highest rate first."""
+    order, line = _table("shop_order"), _table("order_line")
+    shop_return, return_line = _table("shop_return"), _table("return_line")
+    _, since = _start(days, now or utcnow())
+    sold_in_period = and_(order.c.paid_at >= since, order.c.status.in_(PAID_STATUSES),
+                          not_lost_in_a_dispute(order.c.id))
+    sold = dict(db.session.execute(
+        select(line.c.title, func.sum(line.c.quantity))
+        .join(order, order.c.id == line.c.order_id)
+        .where(sold_in_period).group_by(line.c.title)).all())
+    returned = dict(db.session.execute(
+        select(line.c.title, func.sum(return_line.c.quantity))
+        .select_from(return_line)
+        .join(shop_return, shop_return.c.id == return_line.c.return_id)
+        .join(line, line.c.id == return_line.c.order_line_id)
+        .join(order, order.c.id == line.c.order_id)
+        .where(sold_in_period, shop_return.c.status != "cancelled")
+        .group_by(line.c.title)).all())
+    rows = []
+    for title, units in sold.items():
+        back = int(returned.get(title, 0))
+        rows.append((title, int(units), back, round(100 * back / units, 1)))
+    rows.sort(key=lambda r: (-r[3], -r[2], r[0]))
+    return rows[:limit]
+
+
 def orders_to_ship(limit=LIST_LIMIT):
     """(order number, paid at, units) of paid orders waiting to ship, oldest first, and how
     many there are in all."""
@@ -204,6 +233,10 @@ def figure(name, days=30, now=None):
         return Figure(name, f"Article clicks and the paid orders they led to, last {days} days",
                       ("Article", "Product clicks", "Paid orders", "Orders per 100 clicks"),
                       article_conversion(days, now))
+    if name == "returns":
+        return Figure(name, f"Returns per product, of the units sold in the last {days} days",
+                      ("Product", "Units sold", "Units returned", "Returned per 100 sold"),
+                      returns_rate(days, now))
     if name == "to_ship":
         rows, _ = orders_to_ship()
         return Figure(name, "Paid orders waiting to ship, oldest first",

@@ -115,6 +115,8 @@ def home():
     context = {"days": days, "periods": dashboard.PERIODS, "names": names}
     if "sales" in names:
         sales = dashboard.daily_sales(days)
+        returns = dashboard.figure("returns", days)
+        returned = [r for r in returns.rows if r[2]][:dashboard.TOP_PRODUCTS]
         context |= {
             "sales": sales,
             "sales_plot": dashboard.bar_plot(
@@ -122,6 +124,10 @@ def home():
                 lambda label, cents: f"{label}: {money(cents)}"),
             "products": dashboard.figure("products", days),
             "articles": dashboard.figure("articles", days),
+            "returns": returns,
+            "returns_plot": dashboard.bar_plot(
+                [r[0] for r in returned], [r[3] for r in returned],
+                lambda label, rate: f"{label}: {rate:g} returned per 100 sold"),
         }
     if "to_ship" in names:
         moves = dashboard.daily_movements(days)

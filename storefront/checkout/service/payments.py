@@ -197,6 +197,47 @@ def abandon_checkout(token, *, actor="shopper"):
     return get_order(order.id)
 
 
+@dataclass(frozen=True)
+class SweptOrder:
+    number: str
+    outcome: str  # expired | paid | awaiting_payment | ... (record_payment's) | unreachable
+
+
+def close_expired_orders(now=None):
+    """Close the unpaid orders whose hold and payment page have both run out (the demo
+    page left open, or a Stripe expiry event that never came), giving their code use
+    back. A Stripe order's payment page is asked about first: one paid after all is
+    recorded as paid instead. A gateway that does not answer leaves the order for the
+    next pass. Returns a SweptOrder per order looked at.
+    """
+    now = now or utcnow()
+    ids = db.session.scalars(
+        select(Order.id).where(Order.status == "pending", Order.hold_expires_at < now,
+                               (Order.payment_expires_at.is_(None))
+                               | (Order.payment_expires_at < now))
+        .order_by(Order.id)).all()
+    swept = []
+    for order_id in ids:
+        order = get_order(order_id)
+        state = None
+        if order.gateway_session_id and order.gateway != "demo":
+            try:
+                state = gateways.get(order.gateway).retrieve_session(order.gateway_session_id)
+            except GatewayError:
+                log.warning("could not check the payment page of order %s; next pass",
+                            order.number)
+                swept.append(SweptOrder(order.number, "unreachable"))
+                continue
+        if state is not None and (state.paid or state.awaiting_payment):
+            outcome = record_payment(order_id, state, actor="payment gateway").outcome
+        else:
+            outcome = close_unpaid(order_id, "expire",
+                                   "The payment page expired before it was paid.", "system",
+                                   release_reason="hold_expired")
+        swept.append(SweptOrder(order.number, outcome))
+    return swept
+
+
 def confirm_return(session_id):
     """The shopper is back from the payment page: take the payment if the gateway says paid.
 
@@ -330,13 +371,41 @@ SUBSCRIBED_EVENTS = SESSION_EVENTS + REFUND_EVENTS + DISPUTE_EVENTS
 def _order_paid_by(reference):
     if not reference:
         return None
-    return db.session.scalars(select(Order).where(Order.payment_reference == reference)).first()
+    order = db.session.scalars(select(Order).where(Order.payment_reference == reference)).first()
+    if order is None:
+        # A further charge recorded on an order (a return's price difference).
+        order = db.session.scalars(
+            select(Order).join(Payment).where(Payment.kind == "charge",
+                                              Payment.reference == reference)).first()
+    return order
+
+
+_SESSION_HANDLERS = "storefront.checkout.session_handlers"
+
+
+def handle_other_sessions(app, handler):
+    """Let a package above checkout settle payment pages it opened itself (a return's
+    price difference): `handler(kind, state, event)` is called for a Stripe session
+    event that is no order's, and returns the outcome, or None when it is not its own.
+    It claims the event (claim_event) in the transaction that records the payment."""
+    handlers = app.extensions.setdefault(_SESSION_HANDLERS, [])
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+def _other_session(kind, state, record):
+    for handler in current_app.extensions.get(_SESSION_HANDLERS, ()):
+        outcome = handler(kind, state, record)
+        if outcome is not None:
+            return outcome
+    return _record_ignored(record, None)
 
 
 def _session_event(kind, obj, record):
-    order = _order_for_session(gateways.session_state(obj))
+    state = gateways.session_state(obj)
+    order = _order_for_session(state)
     if order is None:
-        return _record_ignored(record, None)
+        return _other_session(kind, state, record)
     # The payload's shape depends on the endpoint's API version: act on the session
     # as Stripe reports it now, in the version the shop pins.
     state = gateways.get("stripe").retrieve_session(order.gateway_session_id or obj["id"])

@@ -4,6 +4,7 @@ reports it (pending, then succeeded, failed or canceled), dashboard refunds too.
 
 from dataclasses import dataclass
 
+from ... import signals
 from ...database import transactional
 from ...inventory import service as inventory
 from ...templating import money
@@ -36,6 +37,7 @@ def _refund_failed(order, payment, refund, actor):
     flag(order, reason, actor)
     alert_admins(order, f"Refund failed on order {order.number}", reason,
                  dedupe_key=f"refund_failed:{payment.reference}")
+    signals.send(signals.refund_failed, order_id=order.id, reference=payment.reference)
 
 
 def _add_refund(order, refund, actor, note=""):
