@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from .. import money
+from ..catalogue.models import OPTION_KEY_LENGTH, attributes_key
 from ..csvrows import BatchRejected, LineProblem, cells, decode, header, records
 from ..inputs import parse_int
 from ..inventory.service import MAX_UNITS
@@ -623,16 +624,22 @@ def _report_changes(product, export):
 
 
 def _clashing_options(product):
-    """Variants of one product must differ in size, width or colour (the catalogue's key)."""
+    """Variants of one product must differ in size, width, colour or another option (the
+    catalogue's key), and those other options must fit the catalogue's column."""
     seen = {}
     for variant in product.variants:
-        key = (variant.size.label, variant.width.code, variant.colour.slug)
+        attributes = attributes_key(variant.attributes)
+        if len(attributes) > OPTION_KEY_LENGTH:
+            yield LineProblem(variant.line, (
+                f"{variant.sku!r}: its other options ({attributes}) are longer than "
+                f"{OPTION_KEY_LENGTH} characters together; shorten their names or values"))
+            continue
+        key = (variant.size.label, variant.width.code, variant.colour.slug, attributes)
         if key in seen:
             yield LineProblem(variant.line, (
-                f"{variant.sku!r} has the same size, width and colour as the variant on line "
-                f"{seen[key]}; this shop tells variants apart by size, width and colour only, "
-                "so map the option that differs with --map-option \"Name=size\" (or width, "
-                "colour)"
+                f"{variant.sku!r} has the same options as the variant on line {seen[key]}; "
+                "if an option that differs was read as the same size, width or colour, map "
+                "it with --map-option \"Name=size\" (or width, colour, attribute)"
             ))
         else:
             seen[key] = variant.line

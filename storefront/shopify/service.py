@@ -19,7 +19,16 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..catalogue.models import Colour, Product, ProductImage, Size, Tag, Variant, Width
+from ..catalogue.models import (
+    Colour,
+    Product,
+    ProductImage,
+    Size,
+    Tag,
+    Variant,
+    Width,
+    attributes_key,
+)
 from ..csvrows import BatchRejected, LineProblem
 from ..database import transactional
 from ..extensions import db
@@ -319,7 +328,7 @@ def _import(export, dry_run, overwrite_stock, progress):
 
 def _sync_variants(product, item, variants, options, report, problems, new, known):
     in_file = {v.sku for v in item.variants}
-    taken = {(v.size_id, v.width_id, v.colour_id): v.sku for v in product.variants
+    taken = {(v.size_id, v.width_id, v.colour_id, v.option_key): v.sku for v in product.variants
              if v.sku not in in_file and v.id is not None}
     for row in item.variants:
         _note_stock_policy(row, item, report)
@@ -338,11 +347,12 @@ def _sync_variants(product, item, variants, options, report, problems, new, know
             "compare_at_cents": row.compare_at_cents,
             "attributes": row.attributes,
         }
-        key = (values["size"].id, values["width"].id, values["colour"].id)
+        key = (values["size"].id, values["width"].id, values["colour"].id,
+               attributes_key(row.attributes))
         if None not in key and key in taken:
             problems.append(LineProblem(row.line, (
-                f"{row.sku!r} has the same size, width and colour as {taken[key]!r}, a "
-                "variant of this product that the file does not list."
+                f"{row.sku!r} has the same options as {taken[key]!r}, a variant of this "
+                "product that the file does not list."
             )))
             continue
         if variant is None:
@@ -352,7 +362,9 @@ def _sync_variants(product, item, variants, options, report, problems, new, know
             report.variants_created += 1
             report.changes.append(
                 f"+ variant {row.sku}: size {row.size.label}, {row.width.label}, "
-                f"{row.colour.name}, {_money(row.price_cents, report.exponent)}"
+                f"{row.colour.name}"
+                + (f", {attributes_key(row.attributes)}" if row.attributes else "")
+                + f", {_money(row.price_cents, report.exponent)}"
                 + (f", on hand {max(row.quantity, 0)}" if row.quantity is not None else ""))
             continue
         changed = _assign(variant, values)

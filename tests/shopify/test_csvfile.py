@@ -114,13 +114,20 @@ def csv_text(*lines):
     return "\n".join([header, *lines]).encode()
 
 
-def test_variants_that_differ_only_outside_size_width_colour_are_refused():
+def test_two_spellings_of_one_width_are_one_variant_twice_and_refused():
     data = csv_text("a,A,Size,8,Width,Wide,A-1,10.00,1,",
                     "a,,,8,,W,A-2,10.00,1,")
     with pytest.raises(BatchRejected) as caught:
         parse_products(data)
-    assert "Line 3: 'A-2' has the same size, width and colour as the variant on line 2" in str(
+    assert "Line 3: 'A-2' has the same options as the variant on line 2" in str(
         caught.value.problems[0])
+
+
+def test_other_options_too_long_for_the_catalogue_are_refused_with_their_line():
+    data = csv_text(f"a,A,Size,8,Finish,{'x' * 260},A-1,10.00,1,")
+    with pytest.raises(BatchRejected) as caught:
+        parse_products(data)
+    assert "Line 2: 'A-1': its other options (Finish: xxx" in str(caught.value.problems[0])
 
 
 @pytest.mark.parametrize(("line", "message"), [
