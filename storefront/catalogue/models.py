@@ -246,6 +246,10 @@ class Variant(db.Model):
     # step with them so the database can tell two variants apart by attributes alone.
     option_key: Mapped[str] = mapped_column(String(OPTION_KEY_LENGTH), default="",
                                             server_default="")
+    # False for a variant whose stock is not really counted (Shopify did not track it): it
+    # holds a generous on hand, and shoppers see "In stock", never a number.
+    stock_tracked: Mapped[bool] = mapped_column(Boolean, default=True,
+                                                server_default=text("true"))
     # A GTIN/EAN/UPC as printed under the bar code; unique where set.
     barcode: Mapped[str | None] = mapped_column(String(64), unique=True)
     weight_grams: Mapped[int | None] = mapped_column(Integer)

@@ -739,7 +739,9 @@ def product_json(slug):
                 "price": v.price_cents,
                 "compare_at_price": v.compare_at_cents,
                 "available": page.available(v),
-                "status": stock_status(page.available(v), threshold),
+                # False: stock is not counted, `available` is a ceiling, not a count.
+                "tracked": v.stock_tracked,
+                "status": stock_status(page.available(v), threshold if v.stock_tracked else 0),
             }
             for v in page.variants
         ],

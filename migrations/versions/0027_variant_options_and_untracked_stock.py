@@ -1,5 +1,6 @@
 """Variants told apart by their other options: a variant's attributes as one text
-(`option_key`), part of the uniqueness of size, width and colour within a product.
+(`option_key`), part of the uniqueness of size, width and colour within a product; and
+`stock_tracked`, false for a variant whose stock is not counted (imported untracked).
 
 Revision ID: 0027
 Revises: 0024
@@ -27,6 +28,8 @@ def upgrade():
     with op.batch_alter_table('variant', schema=None) as batch_op:
         batch_op.add_column(sa.Column('option_key', sa.String(length=255), server_default='',
                                       nullable=False))
+        batch_op.add_column(sa.Column('stock_tracked', sa.Boolean(), server_default=sa.text('true'),
+                                      nullable=False))
     bind = op.get_bind()
     variant = sa.table('variant', sa.column('id', sa.Integer), sa.column('attributes', sa.JSON),
                        sa.column('option_key', sa.String))
@@ -46,4 +49,5 @@ def downgrade():
         batch_op.drop_constraint('uq_variant_options', type_='unique')
         batch_op.create_unique_constraint(
             'uq_variant_product_id', ['product_id', 'size_id', 'width_id', 'colour_id'])
+        batch_op.drop_column('stock_tracked')
         batch_op.drop_column('option_key')

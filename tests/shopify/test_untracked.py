@@ -1,0 +1,80 @@
+"""Variants Shopify did not track (Variant Inventory Tracker empty) stay on sale here
+without a stock count: shoppers see "In stock", never a number, and stock never goes
+below zero."""
+
+from sqlalchemy import select
+
+from storefront.catalogue.models import Variant
+from storefront.extensions import db
+from storefront.inventory import service as inventory
+
+HEADER = ("Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price,"
+          "Variant Inventory Tracker,Variant Inventory Qty\n")
+# A made-to-order insole Shopify never counted (its quantity sits at -4), and a counted one.
+INSOLES = HEADER + (
+    "cedar-insole,Cedar Insole,Size,8,CI-8,25.00,,-4\n"
+    "cedar-insole,,,9,CI-9,25.00,shopify,2\n"
+)
+
+
+def variant(sku):
+    return db.session.scalars(select(Variant).where(Variant.sku == sku)).one()
+
+
+def import_file(runner, tmp_path, text, *flags):
+    path = tmp_path / "insoles.csv"
+    path.write_text(text, "utf-8")
+    return runner.invoke(args=["shopify", "import", str(path), *flags])
+
+
+def test_an_untracked_variant_imports_on_sale_and_the_summary_counts_it(app, runner,
+                                                                         tmp_path):
+    result = import_file(runner, tmp_path, INSOLES)
+
+    assert result.exit_code == 0, result.output
+    untracked, tracked = variant("CI-8"), variant("CI-9")
+    assert (untracked.stock_tracked, tracked.stock_tracked) == (False, True)
+    assert inventory.get_levels(untracked.id).on_hand == app.config["SHOPIFY_UNTRACKED_STOCK"]
+    assert inventory.get_levels(tracked.id).on_hand == 2
+    assert "Not tracked on Shopify (1)" in result.output
+    assert "Not tracked on Shopify                  1" in result.output
+    # Shopify's -4 meant nothing for it: no oversold repair is reported.
+    assert "Negative stock repaired                 0" in result.output
+    ledger = inventory.history(untracked.id)
+    assert "Not tracked on Shopify (line 2)" in ledger[-1].note
+
+
+def test_shoppers_see_in_stock_and_never_a_number_for_an_untracked_variant(runner, tmp_path,
+                                                                           client):
+    assert import_file(runner, tmp_path, INSOLES).exit_code == 0
+    untracked = variant("CI-8")
+    # Nearly all of it sold: a counted variant would say "Only 1 left".
+    on_hand = inventory.get_levels(untracked.id).on_hand
+    inventory.count(untracked.id, 1, on_hand, actor="test", note="a real count")
+
+    page = client.get("/products/cedar-insole",
+                      query_string={"size": "8", "width": "M", "colour": "as-pictured"})
+    text = page.get_data(as_text=True)
+    assert "SKU CI-8" in text and '<p class="stock stock-in_stock">In stock</p>' in text
+    assert "Only 1 left" not in text
+    offers = {v["sku"]: v for v in client.get("/products/cedar-insole.json").get_json()[
+        "variants"]}
+    assert offers["CI-8"]["tracked"] is False and offers["CI-9"]["tracked"] is True
+    assert (offers["CI-8"]["available"], offers["CI-8"]["status"]) == (1, "in_stock")
+    assert offers["CI-9"]["status"] == "low_stock"
+
+
+def test_later_imports_leave_untracked_stock_alone_until_shopify_tracks_it(app, runner,
+                                                                           tmp_path):
+    assert import_file(runner, tmp_path, INSOLES).exit_code == 0
+    untracked = variant("CI-8")
+    opened = app.config["SHOPIFY_UNTRACKED_STOCK"]
+
+    again = import_file(runner, tmp_path, INSOLES.replace(",,-4", ",,7"))
+    assert again.exit_code == 0, again.output
+    assert inventory.get_levels(untracked.id).on_hand == opened
+
+    counted = import_file(runner, tmp_path, INSOLES.replace(",,-4", ",shopify,6"))
+    assert counted.exit_code == 0, counted.output
+    assert variant("CI-8").stock_tracked is True
+    assert inventory.get_levels(untracked.id).on_hand == 6
