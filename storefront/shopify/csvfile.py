@@ -76,7 +76,9 @@ ADMIN_COLUMNS = {
     "unit price base measure unit", "product id", "variant id", "id",
 }
 # Markets' prices and inclusion flags, and Google Shopping fields, carry a name after a slash.
-MARKET_PREFIXES = ("included / ", "price / ", "compare at price / ", "google shopping / ")
+# The name is the market's, as the merchant wrote it ("Price / Europa"), in any language.
+MARKET_PREFIXES = ("included / ", "price / ", "compare at price / ", "compare-at price / ",
+                   "google shopping / ")
 # Shopify's inventory export; refused here with the right command.
 INVENTORY_COLUMNS = {"on hand", "on hand (current)", "on hand (new)", "available",
                      "available (not editable)", "location"}
@@ -502,7 +504,9 @@ def parse_products(data, *, currency="USD", option_map=None, include_unshipped=F
     if "Title" not in names or "Handle" not in names:
         raise BatchRejected([LineProblem(header_line, (
             "this is not a Shopify product export (it needs Title and Handle, or URL "
-            "handle, columns); export it again from Products > Export."))])
+            "handle, columns); export it again from Products > Export. Shopify names the "
+            "columns in English whatever language its admin is in, so a header in another "
+            "language was translated after the export: put the English names back."))])
     layout = "current" if any(n.casefold() == "url handle" for n in raw_names) else "older"
     renamed = [n for n in set(names) if n and names.count(n) > 1]
     if renamed:
