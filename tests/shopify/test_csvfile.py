@@ -261,9 +261,9 @@ def test_long_width_names_are_refused_not_cut():
 def test_market_columns_named_in_the_shops_language_are_reported_as_market_columns():
     # Shopify keeps column names in English in every admin language; only a market's own
     # name, chosen by the merchant, follows the slash.
-    data = ("Title,URL handle,Option1 name,Option1 value,SKU,Price,Price / Europa,"
-            "Compare-at price / Europa,Included / Europa\n"
-            "Sabot,sabot,Taille,38,SAB-38,\"49,00\",\"45,00\",\"55,00\",TRUE\n").encode()
+    data = (b"Title,URL handle,Option1 name,Option1 value,SKU,Price,Price / Europa,"
+            b"Compare-at price / Europa,Included / Europa\n"
+            b"Sabot,sabot,Taille,38,SAB-38,\"49,00\",\"45,00\",\"55,00\",TRUE\n")
     export = parse_products(data)
     assert export.products[0].variants[0].price_cents == 4900
     assert ("Ignored Shopify admin column(s) (weights, taxes, barcodes, costs, markets): "
@@ -273,7 +273,7 @@ def test_market_columns_named_in_the_shops_language_are_reported_as_market_colum
 
 def test_a_header_translated_after_the_export_is_refused_with_what_to_do():
     with pytest.raises(BatchRejected) as caught:
-        parse_products("Titre,Identifiant d'URL,Prix\nSabot,sabot,\"49,00\"\n".encode())
+        parse_products(b"Titre,Identifiant d'URL,Prix\nSabot,sabot,\"49,00\"\n")
     message = str(caught.value.problems[0])
     assert message.startswith("Line 1: this is not a Shopify product export")
     assert "Shopify names the columns in English whatever language its admin is in" in message
