@@ -78,3 +78,14 @@ def test_later_imports_leave_untracked_stock_alone_until_shopify_tracks_it(app, 
     assert counted.exit_code == 0, counted.output
     assert variant("CI-8").stock_tracked is True
     assert inventory.get_levels(untracked.id).on_hand == 6
+
+
+def test_the_warehouse_console_marks_an_untracked_variant_as_not_counted(runner, tmp_path,
+                                                                         client, login_as):
+    assert import_file(runner, tmp_path, INSOLES).exit_code == 0
+    login_as("warehouse")
+    page = client.get("/staff/inventory").get_data(as_text=True)
+    untracked_row = page.split("<code>CI-8</code>", 1)[0].rsplit("<tr>", 1)[1]
+    tracked_row = page.split("<code>CI-9</code>", 1)[0].rsplit("<tr>", 1)[1]
+    assert '<span class="badge">Not counted</span>' in untracked_row
+    assert "Not counted" not in tracked_row
