@@ -111,6 +111,9 @@ class ImportPlan:
     problems: list = field(default_factory=list)
     rows: int = 0
     layout: str = ""
+    # Rows of a Shopify file for variants whose stock is not counted here (imported as
+    # untracked): (line, sku), left alone, since Shopify's number for them is no count.
+    not_counted: list = field(default_factory=list)
 
     @property
     def ok(self):
@@ -161,6 +164,9 @@ def plan_import(text):
                 f"the row has no SKU and no variant imported from Shopify matches "
                 f"{row.matched_by}; run `flask shopify import` with the product export "
                 "first") if row.matched_by else f"unknown SKU {row.sku!r}"))
+            continue
+        if read.layout != "stock" and not variant.stock_tracked:
+            plan.not_counted.append((row.line, variant.sku))
             continue
         before = stock[variant.id]
         if row.expected is not None and row.expected != before.on_hand:

@@ -2,6 +2,8 @@
 without a stock count: shoppers see "In stock", never a number, and stock never goes
 below zero."""
 
+import io
+
 from sqlalchemy import select
 
 from storefront.catalogue.models import Variant
@@ -89,3 +91,38 @@ def test_the_warehouse_console_marks_an_untracked_variant_as_not_counted(runner,
     tracked_row = page.split("<code>CI-9</code>", 1)[0].rsplit("<tr>", 1)[1]
     assert '<span class="badge">Not counted</span>' in untracked_row
     assert "Not counted" not in tracked_row
+
+
+INVENTORY = (
+    "Handle,Title,Option1 Name,Option1 Value,Option2 Name,Option2 Value,Option3 Name,"
+    "Option3 Value,SKU,Location,On hand (current),On hand (new)\n"
+    "cedar-insole,Cedar Insole,Size,8,,,,,CI-8,Workshop,0,\n"
+    "cedar-insole,Cedar Insole,Size,9,,,,,CI-9,Workshop,2,5\n"
+)
+
+
+def test_shopifys_inventory_export_leaves_an_untracked_variant_alone(app, runner, tmp_path):
+    assert import_file(runner, tmp_path, INSOLES).exit_code == 0
+    path = tmp_path / "inventory.csv"
+    path.write_text(INVENTORY, "utf-8")
+
+    result = runner.invoke(args=["inventory", "import", str(path)])
+
+    assert result.exit_code == 0, result.output
+    assert "Left alone, not counted here (untracked on Shopify): 1 row(s): line 2 CI-8" \
+        in result.output
+    assert inventory.get_levels(variant("CI-8").id).on_hand == \
+        app.config["SHOPIFY_UNTRACKED_STOCK"]
+    assert inventory.get_levels(variant("CI-9").id).on_hand == 5
+
+
+def test_the_upload_preview_says_which_rows_are_left_alone(runner, tmp_path, client,
+                                                          login_as):
+    assert import_file(runner, tmp_path, INSOLES).exit_code == 0
+    login_as("warehouse")
+    response = client.submit("/staff/inventory/import", "/staff/inventory/import",
+                             {"file": (io.BytesIO(INVENTORY.encode()), "inventory.csv")},
+                             content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert "Left alone: 1 row for variants Shopify did not track" in page
+    assert "line 2 CI-8" in page
