@@ -126,3 +126,20 @@ def test_the_upload_preview_says_which_rows_are_left_alone(runner, tmp_path, cli
     page = response.get_data(as_text=True)
     assert "Left alone: 1 row for variants Shopify did not track" in page
     assert "line 2 CI-8" in page
+
+
+def test_a_number_typed_into_on_hand_new_counts_an_untracked_variant_from_then_on(
+        runner, tmp_path, client):
+    assert import_file(runner, tmp_path, INSOLES).exit_code == 0
+    path = tmp_path / "inventory.csv"
+    path.write_text(INVENTORY.replace("Workshop,0,\n", "Workshop,0,2\n"), "utf-8")
+
+    result = runner.invoke(args=["inventory", "import", str(path)])
+
+    assert result.exit_code == 0, result.output
+    assert "Left alone" not in result.output
+    counted = variant("CI-8")
+    assert (counted.stock_tracked, inventory.get_levels(counted.id).on_hand) == (True, 2)
+    offer = {v["sku"]: v for v in client.get("/products/cedar-insole.json").get_json()[
+        "variants"]}["CI-8"]
+    assert (offer["tracked"], offer["available"], offer["status"]) == (True, 2, "low_stock")
