@@ -143,3 +143,15 @@ def test_a_number_typed_into_on_hand_new_counts_an_untracked_variant_from_then_o
     offer = {v["sku"]: v for v in client.get("/products/cedar-insole.json").get_json()[
         "variants"]}["CI-8"]
     assert (offer["tracked"], offer["available"], offer["status"]) == (True, 2, "low_stock")
+
+
+def test_the_shops_own_stock_file_counts_an_untracked_variant_too(runner, tmp_path):
+    assert import_file(runner, tmp_path, INSOLES).exit_code == 0
+    path = tmp_path / "stock.csv"
+    path.write_text("sku,on_hand\nCI-8,4\n", "utf-8")
+
+    result = runner.invoke(args=["inventory", "import", str(path)])
+
+    assert result.exit_code == 0, result.output
+    counted = variant("CI-8")
+    assert (counted.stock_tracked, inventory.get_levels(counted.id).on_hand) == (True, 4)
