@@ -155,3 +155,19 @@ def test_the_shops_own_stock_file_counts_an_untracked_variant_too(runner, tmp_pa
     assert result.exit_code == 0, result.output
     counted = variant("CI-8")
     assert (counted.stock_tracked, inventory.get_levels(counted.id).on_hand) == (True, 4)
+
+
+def test_a_count_in_the_warehouse_console_counts_an_untracked_variant_from_then_on(
+        app, runner, tmp_path, client, login_as):
+    assert import_file(runner, tmp_path, INSOLES).exit_code == 0
+    login_as("warehouse")
+    untracked = variant("CI-8")
+    page = f"/staff/inventory/{untracked.id}"
+    opened = app.config["SHOPIFY_UNTRACKED_STOCK"]
+
+    response = client.submit(page, f"{page}/count", {"counted": "3", "expected": str(opened)})
+
+    assert response.status_code == 303
+    assert "Its stock is counted from now on (it was not tracked on Shopify)." in \
+        client.get(page).get_data(as_text=True)
+    assert variant("CI-8").stock_tracked is True
