@@ -98,9 +98,9 @@ def import_products(products_csv, dry_run, overwrite_stock, map_option, include_
                    "without counting stock. New ones open with "
                    f"{current_app.config['SHOPIFY_UNTRACKED_STOCK']} units so they stay on "
                    "sale (shoppers see \"In stock\", never the number) and later imports "
-                   "leave their stock alone. To count them, turn tracking on in Shopify "
-                   "with the counted numbers, export and import again (with "
-                   "--overwrite-stock if some sold here meanwhile).")
+                   "leave their stock alone. Count them here (the warehouse console or a "
+                   "stock file) or turn tracking on in Shopify and import again; from "
+                   "then on their stock is counted.")
         click.echo(_table(["Product", "SKU", "Line"], report.untracked))
     if report.kept_selling:
         click.echo("\nShopify kept selling these when out of stock (\"continue selling\"). "
