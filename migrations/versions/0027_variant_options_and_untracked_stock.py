@@ -1,6 +1,7 @@
 """Variants told apart by their other options: a variant's attributes as one text
 (`option_key`), part of the uniqueness of size, width and colour within a product; and
-`stock_tracked`, false for a variant whose stock is not counted (imported untracked).
+`stock_tracked`, false for a variant whose stock is not counted (imported untracked);
+and an order line's copy of those other options (`details`).
 
 Revision ID: 0027
 Revises: 0024
@@ -42,9 +43,14 @@ def upgrade():
         batch_op.drop_constraint('uq_variant_product_id', type_='unique')
         batch_op.create_unique_constraint(
             'uq_variant_options', ['product_id', 'size_id', 'width_id', 'colour_id', 'option_key'])
+    with op.batch_alter_table('order_line', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('details', sa.String(length=255), server_default='',
+                                      nullable=False))
 
 
 def downgrade():
+    with op.batch_alter_table('order_line', schema=None) as batch_op:
+        batch_op.drop_column('details')
     with op.batch_alter_table('variant', schema=None) as batch_op:
         batch_op.drop_constraint('uq_variant_options', type_='unique')
         batch_op.create_unique_constraint(

@@ -6,7 +6,9 @@ import re
 from sqlalchemy import select
 
 from storefront.catalogue.models import Variant
+from storefront.checkout.models import Order
 from storefront.extensions import db
+from tests.checkout.conftest import Pick, check_out
 
 # One clog in one size, width and colour, made in two materials and two heel heights.
 CLOGS = (
@@ -83,3 +85,20 @@ def test_a_combination_that_is_not_made_says_so(runner, tmp_path, client):
     page = client.get("/products/orchard-clog", query_string=query).get_data(as_text=True)
     assert "That combination is not made. Choose another size, width, colour, material or " \
         "heel height." in page
+
+
+def test_an_order_keeps_the_chosen_material_and_heel(runner, tmp_path, client):
+    assert import_clogs(runner, tmp_path).exit_code == 0
+    wanted = variant("OC-9-COR-4")
+    page = ("/products/orchard-clog?size=9&width=M&colour=as-pictured"
+            "&option.Material=Cork&option.Heel+height=4+cm")
+
+    response = check_out(client, (Pick(wanted.id, page), 1))
+
+    assert response.status_code == 303, response.get_data(as_text=True)
+    order = db.session.scalars(select(Order)).one()
+    assert order.lines[0].details == "Heel height: 4 cm; Material: Cork"
+    assert order.lines[0].option_label == \
+        "Size 9, Medium, As pictured, Heel height: 4 cm; Material: Cork"
+    payment_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Heel height: 4 cm; Material: Cork" in payment_page
