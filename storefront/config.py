@@ -65,6 +65,9 @@ class Config:
     # by check-deploy until the shop supports it.
     TAX_MODE = os.environ.get("TAX_MODE", "rates")
     CART_LINE_CAP = _int("CART_LINE_CAP", 10)
+    # Units a variant Shopify did not track opens with on `flask shopify import`: it stays
+    # on sale, shoppers see "In stock" and never the number (see README, Moving from Shopify).
+    SHOPIFY_UNTRACKED_STOCK = _int("SHOPIFY_UNTRACKED_STOCK", 1000)
     HOLD_MINUTES = _int("HOLD_MINUTES", 30)
     # A bank debit (ACH, SEPA, Bacs) takes days to settle; its order's units stay held
     # this long after the shopper completes the payment page.

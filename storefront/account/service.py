@@ -478,7 +478,7 @@ def export(shopper):
             "shipping_address": o.shipping_address_lines, "carrier": o.carrier,
             "tracking_number": o.tracking_number,
             "lines": [{"title": line.title, "sku": line.sku, "size": line.size,
-                       "width": line.width, "colour": line.colour,
+                       "width": line.width, "colour": line.colour, "details": line.details,
                        "right_sku": line.right_sku, "right_size": line.right_size,
                        "right_width": line.right_width, "quantity": line.quantity,
                        "unit_price": line.unit_price_cents} for line in o.lines],

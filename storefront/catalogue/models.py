@@ -19,7 +19,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
 from ..models import UTCDateTime, created_at_column
@@ -211,11 +211,16 @@ class ProductImage(db.Model):
         return [r for r in self.renditions or () if fmt is None or r["format"] == fmt]
 
 
+OPTION_KEY_LENGTH = 255
+
+
 class Variant(db.Model):
     """One sellable option of a product. Its stock lives in inventory's stock_level."""
 
     __table_args__ = (
-        UniqueConstraint("product_id", "size_id", "width_id", "colour_id"),
+        # Two variants may share size, width and colour when their other options differ.
+        UniqueConstraint("product_id", "size_id", "width_id", "colour_id", "option_key",
+                         name="uq_variant_options"),
         CheckConstraint("price_cents >= 0", name="price_non_negative"),
         CheckConstraint(
             "compare_at_cents IS NULL OR compare_at_cents > price_cents",
@@ -237,6 +242,14 @@ class Variant(db.Model):
     compare_at_cents: Mapped[int | None] = mapped_column(Integer)
     # Options other than size, width and colour (e.g. {"Material": "Suede"}), as imported.
     attributes: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    # The attributes as one comparable text ("Heel height: 5 cm; Material: Suede"), kept in
+    # step with them so the database can tell two variants apart by attributes alone.
+    option_key: Mapped[str] = mapped_column(String(OPTION_KEY_LENGTH), default="",
+                                            server_default="")
+    # False for a variant whose stock is not really counted (Shopify did not track it): it
+    # holds a generous on hand, and shoppers see "In stock", never a number.
+    stock_tracked: Mapped[bool] = mapped_column(Boolean, default=True,
+                                                server_default=text("true"))
     # A GTIN/EAN/UPC as printed under the bar code; unique where set.
     barcode: Mapped[str | None] = mapped_column(String(64), unique=True)
     weight_grams: Mapped[int | None] = mapped_column(Integer)
@@ -248,9 +261,20 @@ class Variant(db.Model):
     width: Mapped[Width] = relationship(lazy="joined")
     colour: Mapped[Colour] = relationship(lazy="joined")
 
+    @validates("attributes")
+    def _keep_option_key(self, _key, attributes):
+        self.option_key = attributes_key(attributes)
+        return attributes
+
     @property
     def label(self):
-        return f"Size {self.size.label}, {self.width.label}, {self.colour.name}"
+        label = f"Size {self.size.label}, {self.width.label}, {self.colour.name}"
+        return f"{label}, {self.option_key}" if self.option_key else label
+
+
+def attributes_key(attributes):
+    """A variant's attributes as one text, sorted by name; "" for none."""
+    return "; ".join(f"{name}: {value}" for name, value in sorted((attributes or {}).items()))
 
 
 class PriceChange(db.Model):

@@ -39,7 +39,10 @@ def product_json(slug):
 @cached_page
 def product(slug):
     choice = {k: request.args.get(k, "")[:40] for k in ("size", "width", "colour")}
-    page = service.product_page(slug, choice, fit=g.get("shopper_fit"))
+    prefix = service.attribute_param("")
+    attributes = {key[len(prefix):]: value[:255] for key, value in request.args.items()
+                  if key.startswith(prefix)}
+    page = service.product_page(slug, choice, fit=g.get("shopper_fit"), attributes=attributes)
     return render_template("catalogue/product.html", page=page, product=page.product)
 
 

@@ -460,6 +460,8 @@ class ProductPage:
     # Picked from the shopper's fit profile: a mismatched pair (left, right), and a note.
     fit_pair: tuple | None = None
     fit_note: str = ""
+    # Chosen values of the options that are not size, width or colour, by option name.
+    attribute_choice: dict = field(default_factory=dict)
 
     def available(self, variant):
         levels = self.stock.get(variant.id)
@@ -475,20 +477,55 @@ class ProductPage:
     def total_available(self):
         return sum(self.available(v) for v in self.variants)
 
+    def _matches_others(self, variant, kind=None, attribute=None):
+        """Whether the variant has every chosen option except `kind` or `attribute`."""
+        if any(_option_key(variant, k) != v for k, v in self.choice.items()
+               if k != kind and v):
+            return False
+        return all(_attribute(variant, name) == value
+                   for name, value in self.attribute_choice.items()
+                   if name != attribute and value)
+
     def options(self, kind):
         """The values of one option (size/width/colour), each with whether any matching
         variant, given the other chosen options, has stock."""
         attr = {"size": "size", "width": "width", "colour": "colour"}[kind]
-        others = {k: v for k, v in self.choice.items() if k != kind and v}
         seen = {}
         for variant in self.variants:
             value = getattr(variant, attr)
-            if any(_option_key(variant, k) != v for k, v in others.items()):
+            if not self._matches_others(variant, kind=kind):
                 seen.setdefault(value.id, (value, False))
                 continue
             in_stock = seen.get(value.id, (value, False))[1] or self.available(variant) > 0
             seen[value.id] = (value, in_stock)
         return sorted(seen.values(), key=lambda pair: _sort_key(pair[0]))
+
+    @staticmethod
+    def attribute_param(name):
+        return attribute_param(name)
+
+    def choice_args(self, variant):
+        """The query parameters that choose `variant` on its product page."""
+        args = {"size": variant.size.label, "width": variant.width.code,
+                "colour": variant.colour.slug}
+        args |= {attribute_param(name): _attribute(variant, name)
+                 for name in self.attribute_choice}
+        return args
+
+    def attribute_groups(self):
+        """The other options shoppers choose between (e.g. Material: Leather, Suede): those
+        whose value differs between variants, each value with whether a variant matching
+        the other choices has stock; values in the order the variants list them."""
+        return [(name, self._attribute_values(name)) for name in attribute_names(self.variants)]
+
+    def _attribute_values(self, name):
+        seen = {}
+        for variant in self.variants:
+            value = _attribute(variant, name)
+            in_stock = self._matches_others(variant, attribute=name) and \
+                self.available(variant) > 0
+            seen[value] = seen.get(value, False) or in_stock
+        return list(seen.items())
 
 
     def json_ld(self, url, image, currency):
@@ -586,6 +623,26 @@ def fit_guide(product, variants):
     return FitGuide(rows, widths, product.fit_notes)
 
 
+def attribute_names(variants):
+    """Names of the options other than size, width and colour whose values differ between
+    the variants, in first-seen order: the ones a shopper must choose."""
+    names = []
+    for variant in variants:
+        for name in variant.attributes or {}:
+            if name not in names:
+                names.append(name)
+    return [name for name in names if len({_attribute(v, name) for v in variants}) > 1]
+
+
+def _attribute(variant, name):
+    return (variant.attributes or {}).get(name, "")
+
+
+def attribute_param(name):
+    """The query parameter that carries a choice of the option `name` on a product page."""
+    return f"option.{name}"
+
+
 def _option_key(variant, kind):
     return {"size": variant.size.label, "width": variant.width.code,
             "colour": variant.colour.slug}[kind]
@@ -623,10 +680,11 @@ def _fit_choice(product, variants, available, fit):
                       "size: choose the size that suits you.")
 
 
-def product_page(slug, choice=None, fit=None):
-    """A published product with variants and stock; `choice` picks size/width/colour.
-    Without a choice, the shopper's `fit` (a Fit) picks their size, or a mismatched pair
-    where the shoe allows it.
+def product_page(slug, choice=None, fit=None, attributes=None):
+    """A published product with variants and stock; `choice` picks size/width/colour and
+    `attributes` ({option name: value}) the product's other options. Without a choice,
+    the shopper's `fit` (a Fit) picks their size, or a mismatched pair where the shoe
+    allows it.
 
     Raises ProductNotFound.
     """
@@ -648,13 +706,18 @@ def product_page(slug, choice=None, fit=None):
 
         picked, fit_pair, fit_note = _fit_choice(product, variants, units, fit)
         choice |= picked
+    names = attribute_names(variants)
+    attribute_choice = {name: (attributes or {}).get(name, "") for name in names}
     selected = None
-    if all(choice.values()):
+    if all(choice.values()) and all(attribute_choice.values()):
         selected = next((v for v in variants
-                         if all(_option_key(v, k) == choice[k] for k in choice)), None)
+                         if all(_option_key(v, k) == choice[k] for k in choice)
+                         and all(_attribute(v, n) == attribute_choice[n] for n in names)),
+                        None)
     elif len(variants) == 1:
         selected = variants[0]
-    return ProductPage(product, variants, stock, selected, choice, fit_pair, fit_note)
+    return ProductPage(product, variants, stock, selected, choice, fit_pair, fit_note,
+                       attribute_choice)
 
 
 def product_json(slug):
@@ -676,7 +739,9 @@ def product_json(slug):
                 "price": v.price_cents,
                 "compare_at_price": v.compare_at_cents,
                 "available": page.available(v),
-                "status": stock_status(page.available(v), threshold),
+                # False: stock is not counted, `available` is a ceiling, not a count.
+                "tracked": v.stock_tracked,
+                "status": stock_status(page.available(v), threshold if v.stock_tracked else 0),
             }
             for v in page.variants
         ],

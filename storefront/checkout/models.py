@@ -358,6 +358,8 @@ class OrderLine(db.Model):
     size: Mapped[str] = mapped_column(String(10))
     width: Mapped[str] = mapped_column(String(40))
     colour: Mapped[str] = mapped_column(String(40))
+    # The variant's other options ("Material: Cork"), as its option_key was at checkout.
+    details: Mapped[str] = mapped_column(String(255), default="", server_default="")
     # A mismatched pair: the fields above are the left shoe, these the right one.
     right_variant_id: Mapped[int | None] = mapped_column(
         ForeignKey("variant.id", ondelete="SET NULL"), index=True
@@ -413,7 +415,8 @@ class OrderLine(db.Model):
         if self.is_pair:
             return (f"Left size {self.size}, {self.width}; right size {self.right_size}, "
                     f"{self.right_width}; {self.colour}")
-        return f"Size {self.size}, {self.width}, {self.colour}"
+        label = f"Size {self.size}, {self.width}, {self.colour}"
+        return f"{label}, {self.details}" if self.details else label
 
 
 class Payment(db.Model):

@@ -173,7 +173,8 @@ def product_page(slug, variant_id):
     variant = _variant_of(slug, variant_id)
     return catalogue.product_page(slug, {"size": variant.size.label,
                                          "width": variant.width.code,
-                                         "colour": variant.colour.slug})
+                                         "colour": variant.colour.slug},
+                                 attributes=variant.attributes)
 
 
 def _by_token(token, *, lock=False):

@@ -95,9 +95,12 @@ def import_products(products_csv, dry_run, overwrite_stock, map_option, include_
             click.echo(f"  {change}")
     if report.untracked:
         click.echo(f"\nNot tracked on Shopify ({len(report.untracked)}): Shopify sold these "
-                   "without counting stock. This shop counts every pair, so they were "
-                   "imported with the file's quantity (often 0, shown as sold out): count "
-                   "them and set their stock with `flask inventory import`.")
+                   "without counting stock. New ones open with "
+                   f"{current_app.config['SHOPIFY_UNTRACKED_STOCK']} units so they stay on "
+                   "sale (shoppers see \"In stock\", never the number) and later imports "
+                   "leave their stock alone. Count them here (the warehouse console or a "
+                   "stock file) or turn tracking on in Shopify and import again; from "
+                   "then on their stock is counted.")
         click.echo(_table(["Product", "SKU", "Line"], report.untracked))
     if report.kept_selling:
         click.echo("\nShopify kept selling these when out of stock (\"continue selling\"). "

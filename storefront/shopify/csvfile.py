@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from .. import money
+from ..catalogue.models import OPTION_KEY_LENGTH, attributes_key
 from ..csvrows import BatchRejected, LineProblem, cells, decode, header, records
 from ..inputs import parse_int
 from ..inventory.service import MAX_UNITS
@@ -75,7 +76,9 @@ ADMIN_COLUMNS = {
     "unit price base measure unit", "product id", "variant id", "id",
 }
 # Markets' prices and inclusion flags, and Google Shopping fields, carry a name after a slash.
-MARKET_PREFIXES = ("included / ", "price / ", "compare at price / ", "google shopping / ")
+# The name is the market's, as the merchant wrote it ("Price / Europa"), in any language.
+MARKET_PREFIXES = ("included / ", "price / ", "compare at price / ", "compare-at price / ",
+                   "google shopping / ")
 # Shopify's inventory export; refused here with the right command.
 INVENTORY_COLUMNS = {"on hand", "on hand (current)", "on hand (new)", "available",
                      "available (not editable)", "location"}
@@ -501,7 +504,9 @@ def parse_products(data, *, currency="USD", option_map=None, include_unshipped=F
     if "Title" not in names or "Handle" not in names:
         raise BatchRejected([LineProblem(header_line, (
             "this is not a Shopify product export (it needs Title and Handle, or URL "
-            "handle, columns); export it again from Products > Export."))])
+            "handle, columns); export it again from Products > Export. Shopify names the "
+            "columns in English whatever language its admin is in, so a header in another "
+            "language was translated after the export: put the English names back."))])
     layout = "current" if any(n.casefold() == "url handle" for n in raw_names) else "older"
     renamed = [n for n in set(names) if n and names.count(n) > 1]
     if renamed:
@@ -623,16 +628,22 @@ def _report_changes(product, export):
 
 
 def _clashing_options(product):
-    """Variants of one product must differ in size, width or colour (the catalogue's key)."""
+    """Variants of one product must differ in size, width, colour or another option (the
+    catalogue's key), and those other options must fit the catalogue's column."""
     seen = {}
     for variant in product.variants:
-        key = (variant.size.label, variant.width.code, variant.colour.slug)
+        attributes = attributes_key(variant.attributes)
+        if len(attributes) > OPTION_KEY_LENGTH:
+            yield LineProblem(variant.line, (
+                f"{variant.sku!r}: its other options ({attributes}) are longer than "
+                f"{OPTION_KEY_LENGTH} characters together; shorten their names or values"))
+            continue
+        key = (variant.size.label, variant.width.code, variant.colour.slug, attributes)
         if key in seen:
             yield LineProblem(variant.line, (
-                f"{variant.sku!r} has the same size, width and colour as the variant on line "
-                f"{seen[key]}; this shop tells variants apart by size, width and colour only, "
-                "so map the option that differs with --map-option \"Name=size\" (or width, "
-                "colour)"
+                f"{variant.sku!r} has the same options as the variant on line {seen[key]}; "
+                "if an option that differs was read as the same size, width or colour, map "
+                "it with --map-option \"Name=size\" (or width, colour, attribute)"
             ))
         else:
             seen[key] = variant.line

@@ -5,21 +5,32 @@ inventory refuses, rolls everything back. A dry run does all the same work and
 then rolls back, so what it reports is exactly what a real run would do.
 
 Stock goes through inventory's service only. New variants are opened with
-Shopify's quantity; a negative quantity (an oversold variant) opens at 0 and a
-ledger row records what Shopify showed. On a later run, a variant's on hand is
-changed only when it still equals what the last import left (the latest ledger
-row written by the import); otherwise stock has moved here since (sales,
-deliveries, counts) and the difference is reported as a conflict, applied only
-when asked, as a compare-and-swap count.
+Shopify's quantity, or, when Shopify did not track them, with SHOPIFY_UNTRACKED_STOCK
+units (shoppers see "In stock", never that number; later imports leave it alone). A
+negative quantity (an oversold variant) opens at 0 and a ledger row records what
+Shopify showed. On a later run, a variant's on hand is changed only when it still
+equals what the last import left (the latest ledger row written by the import);
+otherwise stock has moved here since (sales, deliveries, counts) and the difference
+is reported as a conflict, applied only when asked, as a compare-and-swap count.
 """
 
 from dataclasses import dataclass, field
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..catalogue.models import Colour, Product, ProductImage, Size, Tag, Variant, Width
+from ..catalogue.models import (
+    Colour,
+    Product,
+    ProductImage,
+    Size,
+    Tag,
+    Variant,
+    Width,
+    attributes_key,
+)
 from ..csvrows import BatchRejected, LineProblem
 from ..database import transactional
 from ..extensions import db
@@ -319,7 +330,7 @@ def _import(export, dry_run, overwrite_stock, progress):
 
 def _sync_variants(product, item, variants, options, report, problems, new, known):
     in_file = {v.sku for v in item.variants}
-    taken = {(v.size_id, v.width_id, v.colour_id): v.sku for v in product.variants
+    taken = {(v.size_id, v.width_id, v.colour_id, v.option_key): v.sku for v in product.variants
              if v.sku not in in_file and v.id is not None}
     for row in item.variants:
         _note_stock_policy(row, item, report)
@@ -337,12 +348,14 @@ def _sync_variants(product, item, variants, options, report, problems, new, know
             "price_cents": row.price_cents,
             "compare_at_cents": row.compare_at_cents,
             "attributes": row.attributes,
+            "stock_tracked": row.tracked,
         }
-        key = (values["size"].id, values["width"].id, values["colour"].id)
+        key = (values["size"].id, values["width"].id, values["colour"].id,
+               attributes_key(row.attributes))
         if None not in key and key in taken:
             problems.append(LineProblem(row.line, (
-                f"{row.sku!r} has the same size, width and colour as {taken[key]!r}, a "
-                "variant of this product that the file does not list."
+                f"{row.sku!r} has the same options as {taken[key]!r}, a variant of this "
+                "product that the file does not list."
             )))
             continue
         if variant is None:
@@ -352,8 +365,11 @@ def _sync_variants(product, item, variants, options, report, problems, new, know
             report.variants_created += 1
             report.changes.append(
                 f"+ variant {row.sku}: size {row.size.label}, {row.width.label}, "
-                f"{row.colour.name}, {_money(row.price_cents, report.exponent)}"
-                + (f", on hand {max(row.quantity, 0)}" if row.quantity is not None else ""))
+                f"{row.colour.name}"
+                + (f", {attributes_key(row.attributes)}" if row.attributes else "")
+                + f", {_money(row.price_cents, report.exponent)}"
+                + (", stock not tracked" if not row.tracked else
+                   f", on hand {max(row.quantity, 0)}" if row.quantity is not None else ""))
             continue
         changed = _assign(variant, values)
         if changed:
@@ -382,6 +398,14 @@ def _oversold_note(row):
 
 def _open_new_stock(new_variants, reference, report):
     for variant, row, title in new_variants:
+        if not row.tracked:
+            # Shopify's number means nothing here; a generous stock keeps the variant on sale.
+            inventory.open_stock(
+                variant.id, current_app.config["SHOPIFY_UNTRACKED_STOCK"], actor=IMPORT_ACTOR,
+                reference=reference,
+                note=(f"Not tracked on Shopify (line {row.line}): opened with the shop's "
+                      "untracked stock, not a count"))
+            continue
         quantity = row.quantity or 0
         inventory.open_stock(variant.id, max(quantity, 0), actor=IMPORT_ACTOR,
                              reference=reference,
@@ -394,7 +418,8 @@ def _open_new_stock(new_variants, reference, report):
 
 
 def _update_known_stock(known_variants, overwrite, reference, report, problems):
-    rows = sorted((pair for pair in known_variants if pair[1].quantity is not None),
+    rows = sorted((pair for pair in known_variants
+                   if pair[1].quantity is not None or not pair[1].tracked),
                   key=lambda pair: pair[0].id)
     ids = [variant.id for variant, _, _ in rows]
     levels = inventory.levels(ids)
@@ -404,6 +429,9 @@ def _update_known_stock(known_variants, overwrite, reference, report, problems):
             # A variant made without stock counters elsewhere: open them as for a new one.
             _open_new_stock([(variant, row, title)], reference, report)
             report.stock_changed += 1
+            continue
+        if not row.tracked:
+            # An untracked variant's stock stays as it is: Shopify's number is no count.
             continue
         target = max(row.quantity, 0)
         here = levels[variant.id].on_hand

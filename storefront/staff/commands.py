@@ -118,6 +118,10 @@ def stock_import(file, dry_run):
                    f"{change.on_hand} ({change.delta:+d})"
                    + (f" [Shopify locations: {change.locations_text}]"
                       if change.locations else ""))
+    if plan.not_counted:
+        click.echo(f"Left alone, not counted here (untracked on Shopify): "
+                   f"{len(plan.not_counted)} row(s): "
+                   + ", ".join(f"line {line} {sku}" for line, sku in plan.not_counted))
     if dry_run:
         click.echo(f"Dry run: {len(plan.changes)} variant(s) would change, "
                    f"{plan.unchanged} row(s) already match. Nothing was changed.")

@@ -221,8 +221,9 @@ def count(variant_id):
         return _variant_page(variant_id, 422, count_form=form,
                              count_error="The count was not recorded: check the fields below.")
     try:
-        after = warehouse.count(variant_id, form.counted.data, form.expected.data,
-                                actor=current_user.email, note=form.note.data or "")
+        after, starts_tracking = warehouse.count(
+            variant_id, form.counted.data, form.expected.data, actor=current_user.email,
+            note=form.note.data or "")
     except DomainError as refused:
         # Start the next count from today's figure, with the counted field empty.
         current = warehouse.current_levels(variant_id)
@@ -231,7 +232,9 @@ def count(variant_id):
                              count_error=refused.message)
     change = form.counted.data - form.expected.data
     flash(f"Count recorded: on hand is {after.on_hand} ({change:+d} against "
-          f"{form.expected.data}). Available now {after.available}.", "success")
+          f"{form.expected.data}). Available now {after.available}."
+          + (" Its stock is counted from now on (it was not tracked on Shopify)."
+             if starts_tracking else ""), "success")
     return redirect(url_for("staff.variant", variant_id=variant_id), 303)
 
 

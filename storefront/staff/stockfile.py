@@ -94,6 +94,8 @@ class Change:
     on_hand: int
     expected: int | None
     locations: tuple = ()  # ((location, units), ...) from a Shopify file
+    # A variant whose stock was not counted (untracked on Shopify): counted from now on.
+    starts_tracking: bool = False
 
     @property
     def delta(self):
@@ -111,6 +113,10 @@ class ImportPlan:
     problems: list = field(default_factory=list)
     rows: int = 0
     layout: str = ""
+    # Rows of a Shopify file for variants whose stock is not counted here (imported as
+    # untracked): (line, sku), left alone, since Shopify's number for them is no count
+    # (unless staff typed one into "On hand (new)").
+    not_counted: list = field(default_factory=list)
 
     @property
     def ok(self):
@@ -162,6 +168,9 @@ def plan_import(text):
                 f"{row.matched_by}; run `flask shopify import` with the product export "
                 "first") if row.matched_by else f"unknown SKU {row.sku!r}"))
             continue
+        if read.layout != "stock" and not variant.stock_tracked and not row.counted:
+            plan.not_counted.append((row.line, variant.sku))
+            continue
         before = stock[variant.id]
         if row.expected is not None and row.expected != before.on_hand:
             plan.problems.append(LineProblem(
@@ -181,7 +190,8 @@ def plan_import(text):
             continue
         plan.changes.append(Change(row.line, variant.sku, variant.id,
                                    f"{variant.product.title}, {variant.label}",
-                                   before, row.on_hand, row.expected, row.locations))
+                                   before, row.on_hand, row.expected, row.locations,
+                                   starts_tracking=not variant.stock_tracked))
     plan.problems.sort(key=lambda p: p.line)
     return plan
 
@@ -212,6 +222,8 @@ def apply_import(text, *, actor, source="", progress=None):
         except inventory.InventoryError as refused:
             # Stock moved between reading and writing (another worker): refuse it all.
             raise BatchRejected([LineProblem(change.line, refused.message)]) from refused
+        if change.starts_tracking:
+            db.session.get(Variant, change.variant_id).stock_tracked = True
         if progress:
             progress(1)
     return ImportResult(reference, plan.changes, plan.unchanged)

@@ -64,6 +64,8 @@ class StockRow:
     locations: tuple = ()
     matched_by: str | None = None
     alternative_sku: str | None = None  # the SKU if another variant had this one
+    # A Shopify row whose number staff typed into "On hand (new)": a count, not a copy.
+    counted: bool = False
 
 
 @dataclass(frozen=True)
@@ -176,10 +178,10 @@ class _Variants:
 
     def __init__(self):
         # (sku or "", handle, option values) -> [line, sku, total, locations, matched_by,
-        # alternative sku]
+        # alternative sku, counted]
         self.by_identity = {}
 
-    def add(self, line, values, location, units):
+    def add(self, line, values, location, units, counted=False):
         handle = values.get("Handle", "")
         options = variant_key_values(values.get(f"Option{i} Value", "") for i in (1, 2, 3))
         sku = values.get("SKU", "")
@@ -191,15 +193,16 @@ class _Variants:
             matched_by = None if sku else f"{handle} ({' / '.join(options) or 'no options'})"
             entry = self.by_identity[identity] = [
                 line, sku or generated_sku(handle, options), 0, [], matched_by,
-                suffixed_sku(sku, handle, options) if sku and handle else None]
+                suffixed_sku(sku, handle, options) if sku and handle else None, False]
         entry[2] += units
+        entry[6] = entry[6] or counted
         if location:
             entry[3].append((location, units))
         return None
 
     def rows(self, problems):
         result = []
-        for line, sku, total, locations, matched_by, alternative in \
+        for line, sku, total, locations, matched_by, alternative, counted in \
                 self.by_identity.values():
             if total < 0:
                 problems.append(LineProblem(line, (
@@ -212,7 +215,7 @@ class _Variants:
                                                   f"than {MAX_UNITS:,}"))
                 continue
             result.append(StockRow(line, sku, total, None, tuple(locations), matched_by,
-                                   alternative))
+                                   alternative, counted))
         return result
 
 
@@ -242,7 +245,8 @@ def _shopify_rows(rows, names, quantity_columns):
             continue
         if units is None:
             continue
-        error = variants.add(line, values, values.get("Location", ""), units)
+        error = variants.add(line, values, values.get("Location", ""), units,
+                             counted=column == "On hand (new)")
         if error:
             problems.append(LineProblem(line, error))
     result = variants.rows(problems)

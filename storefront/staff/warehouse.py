@@ -201,12 +201,20 @@ def adjust(variant_id, delta, reason, *, actor, note=""):
     return inventory.adjust(variant_id, delta, reason, actor=actor, note=note).levels
 
 
+@transactional
 def count(variant_id, counted, expected, *, actor, note=""):
-    """Record a shelf count against the on hand it started from; returns the new Levels.
+    """Record a shelf count against the on hand it started from; returns the new Levels
+    and whether the variant's stock is counted from now on (it was not: untracked on
+    Shopify).
 
     Raises StaleCount or WouldBreakStock (nothing changed).
     """
-    return inventory.count(variant_id, counted, expected, actor=actor, note=note)
+    levels = inventory.count(variant_id, counted, expected, actor=actor, note=note)
+    variant = db.session.get(Variant, variant_id)
+    starts_tracking = variant is not None and not variant.stock_tracked
+    if starts_tracking:
+        variant.stock_tracked = True
+    return levels, starts_tracking
 
 
 # -- receiving a delivery -----------------------------------------------------------

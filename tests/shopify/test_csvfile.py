@@ -114,13 +114,20 @@ def csv_text(*lines):
     return "\n".join([header, *lines]).encode()
 
 
-def test_variants_that_differ_only_outside_size_width_colour_are_refused():
+def test_two_spellings_of_one_width_are_one_variant_twice_and_refused():
     data = csv_text("a,A,Size,8,Width,Wide,A-1,10.00,1,",
                     "a,,,8,,W,A-2,10.00,1,")
     with pytest.raises(BatchRejected) as caught:
         parse_products(data)
-    assert "Line 3: 'A-2' has the same size, width and colour as the variant on line 2" in str(
+    assert "Line 3: 'A-2' has the same options as the variant on line 2" in str(
         caught.value.problems[0])
+
+
+def test_other_options_too_long_for_the_catalogue_are_refused_with_their_line():
+    data = csv_text(f"a,A,Size,8,Finish,{'x' * 260},A-1,10.00,1,")
+    with pytest.raises(BatchRejected) as caught:
+        parse_products(data)
+    assert "Line 2: 'A-1': its other options (Finish: xxx" in str(caught.value.problems[0])
 
 
 @pytest.mark.parametrize(("line", "message"), [
@@ -249,3 +256,24 @@ def test_long_width_names_are_refused_not_cut():
     with pytest.raises(ValueError, match="too long"):
         width_value("Extra Extra Extra Roomy Fit")
     assert width_value("Extra Roomy").code == "EXTRAROOMY"
+
+
+def test_market_columns_named_in_the_shops_language_are_reported_as_market_columns():
+    # Shopify keeps column names in English in every admin language; only a market's own
+    # name, chosen by the merchant, follows the slash.
+    data = (b"Title,URL handle,Option1 name,Option1 value,SKU,Price,Price / Europa,"
+            b"Compare-at price / Europa,Included / Europa\n"
+            b"Sabot,sabot,Taille,38,SAB-38,\"49,00\",\"45,00\",\"55,00\",TRUE\n")
+    export = parse_products(data)
+    assert export.products[0].variants[0].price_cents == 4900
+    assert ("Ignored Shopify admin column(s) (weights, taxes, barcodes, costs, markets): "
+            "Price / Europa, Compare-at price / Europa, Included / Europa") in export.notes
+    assert not any("does not know" in note for note in export.notes)
+
+
+def test_a_header_translated_after_the_export_is_refused_with_what_to_do():
+    with pytest.raises(BatchRejected) as caught:
+        parse_products(b"Titre,Identifiant d'URL,Prix\nSabot,sabot,\"49,00\"\n")
+    message = str(caught.value.problems[0])
+    assert message.startswith("Line 1: this is not a Shopify product export")
+    assert "Shopify names the columns in English whatever language its admin is in" in message

@@ -135,24 +135,25 @@ def test_a_zero_decimal_currency_keeps_whole_yen(app, runner, tmp_path):
     assert variant("GETA-25").size.label == "25" and variant("GETA-25").colour.name == "黒"
 
 
-def test_map_option_tells_variants_apart_by_an_option_the_table_does_not_know(runner,
-                                                                               tmp_path):
+def test_an_unknown_option_is_an_attribute_until_map_option_makes_it_a_width(runner,
+                                                                             tmp_path):
     path = tmp_path / "weite.csv"
     path.write_text("Handle,Title,Option1 Name,Option1 Value,Option2 Name,Option2 Value,"
                     "Variant SKU,Variant Price\n"
                     "schuh,Schuh,Größe,42,Schuhweite,H,S-42-H,99.00\n"
                     "schuh,,,42,,K,S-42-K,99.00\n", "utf-8")
 
-    refused = runner.invoke(args=["shopify", "import", str(path)])
-    assert refused.exit_code == 1
-    assert "Line 3: 'S-42-K' has the same size, width and colour as the variant on line 2" \
-        in refused.output and '--map-option "Name=size"' in refused.output
-    assert count(Variant) == 0
+    # Unmapped, the option is a variant attribute: both variants still import.
+    unmapped = runner.invoke(args=["shopify", "import", str(path)])
+    assert unmapped.exit_code == 0, unmapped.output
+    assert variant("S-42-K").attributes == {"Schuhweite": "K"}
+    assert variant("S-42-H").width.code == variant("S-42-K").width.code == "M"
 
     mapped = runner.invoke(args=["shopify", "import", str(path),
                                  "--map-option", "Schuhweite=width"])
     assert mapped.exit_code == 0, mapped.output
     assert (variant("S-42-H").width.code, variant("S-42-K").width.code) == ("H", "K")
+    assert variant("S-42-K").attributes == {}
     bad = runner.invoke(args=["shopify", "import", str(path), "--map-option", "Schuhweite"])
     assert bad.exit_code == 2 and "must look like" in bad.output
 

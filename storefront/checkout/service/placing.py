@@ -145,7 +145,7 @@ def _open_order(cart, gateway_name, pay_by, source_article_id=None, code=None, e
         order.lines.append(OrderLine(
             variant_id=variant.id, product_slug=variant.product.slug,
             title=variant.product.title, sku=variant.sku, size=variant.size.label,
-            width=variant.width.label, colour=variant.colour.name,
+            width=variant.width.label, colour=variant.colour.name, details=variant.option_key,
             right_variant_id=right.id if right else None, right_sku=right.sku if right else None,
             right_size=right.size.label if right else None,
             right_width=right.width.label if right else None,
