@@ -36,8 +36,13 @@ class InvalidTaxRate(DomainError):
 
 @dataclass(frozen=True)
 class TaxQuote:
+    """The tax on a delivery: its label, the whole amount, and its parts (one per line, in
+    the lines' order, then shipping's), which add up to the amount."""
+
     label: str
     amount: int
+    lines: tuple = ()
+    shipping: int = 0
 
     def as_dict(self):
         return {"label": self.label, "amount": self.amount}
@@ -72,10 +77,9 @@ def compute(rate, line_amounts, shipping_cents, currency):
     def tax(amount):
         return money.round_to_step(Decimal(amount) * rate.basis_points / 10_000, currency)
 
-    total = sum(tax(amount) for amount in line_amounts)
-    if rate.taxes_shipping and shipping_cents:
-        total += tax(shipping_cents)
-    return TaxQuote(rate.label, total)
+    lines = tuple(tax(amount) for amount in line_amounts)
+    shipping = tax(shipping_cents) if rate.taxes_shipping and shipping_cents else 0
+    return TaxQuote(rate.label, sum(lines) + shipping, lines, shipping)
 
 
 # -- staff -----------------------------------------------------------------------------

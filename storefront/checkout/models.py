@@ -343,6 +343,7 @@ class OrderLine(db.Model):
                         name="restocked_within_quantity"),
         CheckConstraint("discount_cents >= 0 AND discount_cents <= line_total_cents",
                         name="discount_within_line_total"),
+        CheckConstraint("tax_cents >= 0", name="line_tax_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -373,6 +374,9 @@ class OrderLine(db.Model):
     restocked_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # This line's share of the order's discount, rounded once, in minor units.
     discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # The sales tax on this line after its discount, rounded once; the order's tax is the
+    # lines' taxes plus shipping's.
+    tax_cents: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     order: Mapped[Order] = relationship(back_populates="lines")
 
@@ -393,15 +397,20 @@ class OrderLine(db.Model):
         """What the shopper pays for this line after its discount."""
         return self.line_total_cents - self.discount_cents
 
+    @property
+    def paid_cents(self):
+        """What the shopper paid for this line: after its discount, with its tax."""
+        return self.charged_cents + (self.tax_cents or 0)
+
     def paid_for(self, units, currency=None):
         """What the shopper paid for `units` of this line: its share after the discount,
-        rounded down to an amount the currency can be charged in, so refunds of a line in
-        parts never add up to more than it cost."""
+        with its share of the line's tax, rounded down to an amount the currency can be
+        charged in, so refunds of a line in parts never add up to more than it cost."""
         if not self.quantity:
             return 0
         if units >= self.quantity:
-            return self.charged_cents
-        share = Decimal(self.charged_cents * units) / self.quantity
+            return self.paid_cents
+        share = Decimal(self.paid_cents * units) / self.quantity
         return money.round_to_step(share, currency or self.order.currency, ROUND_DOWN)
 
     @property

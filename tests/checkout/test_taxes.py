@@ -109,3 +109,35 @@ def test_check_deploy_refuses_stripe_tax_which_the_shop_does_not_support(app, ru
     app.config["TAX_MODE"] = "stripe"
     result = runner.invoke(args=["check-deploy"])
     assert result.exit_code == 1 and "T001" in result.output
+
+
+def test_a_refund_of_some_units_gives_back_their_tax_too(app, client, make_product):
+    from storefront.checkout import service as checkout
+    from storefront.returns import service as returns
+    from storefront.returns.models import ShopReturn
+    from tests.returns.helpers import ask
+    from tests.returns.test_money import _paid_shipped
+
+    make_tax("US", 825)
+    make_code("TENOFF", value=10)
+    variant = make_product(stock=[5], price=10000).variants[0]
+    order = _paid_shipped(client, (variant, 3), code="TENOFF")
+    # 3 × $100 less 10% is $270; its tax is 8.25% of that, $22.275, rounded once: $22.28.
+    assert (order.discount_cents, order.tax_cents, order.total_cents) == (3000, 2228, 29228)
+    line = order.lines[0]
+    assert line.tax_cents == 2228
+    # Each unit was paid a third of $292.28, rounded down: $97.42.
+    checkout.refund_lines(order.id, {line.id: 1}, reason="Wrote in", actor="admin@x")
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).refunded_cents == 9742
+    assert ask(client, order, {line: (1, None)}, resolution="refund").status_code == 303
+    shop_return = db.session.scalars(select(ShopReturn)).one()
+    returns.receive_return(shop_return.id, {str(shop_return.lines[0].id): "restock"},
+                           actor="admin@x")
+    assert returns.refund_return(shop_return.id, actor="admin@x") == 9742
+    # The last unit takes what is left of the payment, and never more than was paid.
+    checkout.refund_lines(order.id, {line.id: 1}, reason="Wrote in", actor="admin@x")
+    db.session.expire_all()
+    order = db.session.get(Order, order.id)
+    assert order.refunded_cents == order.charged_cents == 29228
+    assert [p.amount_cents for p in order.refunds] == [9742, 9742, 9744]

@@ -140,7 +140,8 @@ def _open_order(cart, gateway_name, pay_by, source_article_id=None, code=None, e
         hold_expires_at=pay_by + HOLD_GRACE, payment_expires_at=pay_by,
         source_article_id=_known_article_id(source_article_id),
     )
-    for line in view.lines:
+    line_taxes = tax.lines if tax else (0,) * len(view.lines)
+    for line, line_tax in zip(view.lines, line_taxes, strict=True):
         variant, right = line.variant, line.right_variant
         order.lines.append(OrderLine(
             variant_id=variant.id, product_slug=variant.product.slug,
@@ -152,6 +153,7 @@ def _open_order(cart, gateway_name, pay_by, source_article_id=None, code=None, e
             unit_price_cents=line.unit_price, quantity=line.quantity,
             line_total_cents=line.line_total,
             discount_cents=applied.per_line.get(line.key, 0) if applied else 0,
+            tax_cents=line_tax,
         ))
     db.session.add(order)
     db.session.flush()

@@ -1,0 +1,31 @@
+"""Each order line keeps its own sales tax, so a refund of some of its units gives back
+their share of the tax too. Orders placed before keep 0 on their lines: their tax stays
+on the order and goes back with the last units refunded, as it did.
+
+Revision ID: 0025
+Revises: 0024
+Create Date: 2026-12-04
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0025'
+down_revision = '0024'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('order_line', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('tax_cents', sa.Integer(), server_default=sa.text('0'),
+                                      nullable=False))
+        batch_op.create_check_constraint(batch_op.f('ck_order_line_line_tax_non_negative'),
+                                         'tax_cents >= 0')
+
+
+def downgrade():
+    with op.batch_alter_table('order_line', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_order_line_line_tax_non_negative'),
+                                 type_='check')
+        batch_op.drop_column('tax_cents')
