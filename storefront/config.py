@@ -61,9 +61,10 @@ class Config:
 
     SHOP_NAME = os.environ.get("SHOP_NAME", "Stride Adaptive")
     SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "USD")
-    # Sales tax from the staff's table at /staff/taxes; "stripe" (Stripe Tax) is refused
-    # by check-deploy until the shop supports it.
+    # Sales tax: "rates" from the staff's table at /staff/taxes, "stripe" by Stripe Tax on
+    # the payment page (each line sent with STRIPE_TAX_CODE, Stripe's code for its goods).
     TAX_MODE = os.environ.get("TAX_MODE", "rates")
+    STRIPE_TAX_CODE = os.environ.get("STRIPE_TAX_CODE", "txcd_99999999")
     CART_LINE_CAP = _int("CART_LINE_CAP", 10)
     HOLD_MINUTES = _int("HOLD_MINUTES", 30)
     # A bank debit (ACH, SEPA, Bacs) takes days to settle; its order's units stay held

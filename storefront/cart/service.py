@@ -216,6 +216,8 @@ class CartView:
     shipping_region: str = ""
     asks_region: bool = False
     tax: taxes.TaxQuote | None = None
+    # TAX_MODE=stripe with Stripe as the gateway: Stripe Tax adds the tax on its page.
+    tax_at_payment: bool = False
 
     @property
     def subtotal(self):
@@ -387,6 +389,10 @@ def view(cart, code=None, country=None, rate_id=None, region=None):
 
 
 def _price_tax(shown, region):
+    if current_app.config.get("TAX_MODE", "rates") == "stripe":
+        # The demo payment page (no Stripe key) works out no tax.
+        shown.tax_at_payment = bool(current_app.config.get("STRIPE_SECRET_KEY"))
+        return
     if current_app.config.get("TAX_MODE", "rates") != "rates":
         return
     shown.asks_region = taxes.has_regions(shown.shipping_country)

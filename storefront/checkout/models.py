@@ -105,6 +105,7 @@ class Order(db.Model):
         CheckConstraint("discount_cents >= 0 AND discount_cents <= subtotal_cents",
                         name="discount_within_subtotal"),
         CheckConstraint("tax_cents >= 0", name="tax_non_negative"),
+        CheckConstraint("tax_mode IN ('rates', 'stripe')", name="tax_mode_known"),
         CheckConstraint("total_cents = subtotal_cents - discount_cents + shipping_cents"
                         " + tax_cents", name="total_adds_up"),
         Index("ix_shop_order_status_created_at", "status", "created_at"),
@@ -121,9 +122,11 @@ class Order(db.Model):
     # into the shop's records at checkout; 0 and "" without a code.
     discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     discount_code: Mapped[str] = mapped_column(String(40), default="", server_default="")
-    # Sales tax from the staff's rate table (TAX_MODE=rates), and the rate it came from.
+    # Sales tax and its label: from the staff's rate table at checkout (tax_mode "rates"),
+    # or as Stripe Tax computed it on the payment page, recorded when paid ("stripe").
     tax_cents: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     tax_label: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    tax_mode: Mapped[str] = mapped_column(String(10), default="rates", server_default="rates")
     # The shipping rate chosen at checkout, as it was named then ("" before rates existed).
     shipping_rate_name: Mapped[str] = mapped_column(String(80), default="", server_default="")
     total_cents: Mapped[int] = mapped_column(Integer)

@@ -135,6 +135,7 @@ def _open_order(cart, gateway_name, pay_by, source_article_id=None, code=None, e
         shipping_state=taxes.normalise_region(region) if tax else "",
         discount_cents=saving, discount_code=applied.code if applied else "",
         tax_cents=tax.amount if tax else 0, tax_label=tax.label if tax else "",
+        tax_mode="stripe" if _stripe_tax() else "rates",
         total_cents=view.subtotal - saving + postage + (tax.amount if tax else 0),
         gateway=gateway_name, email=email,
         hold_expires_at=pay_by + HOLD_GRACE, payment_expires_at=pay_by,
@@ -177,8 +178,9 @@ def _open_order(cart, gateway_name, pay_by, source_article_id=None, code=None, e
         record_event(order, "discount_taken",
                      f"Code {applied.code} takes {money(saving, order.currency)} off.",
                      "shopper")
+    later = " plus the tax worked out on the payment page" if order.tax_mode == "stripe" else ""
     record_event(order, "created",
-           f"Order placed for {money(order.total_cents, order.currency)}; "
+           f"Order placed for {money(order.total_cents, order.currency)}{later}; "
            f"{order.item_count} item(s) held until {clock_time(order.hold_expires_at)}.",
            "shopper")
     return order.id
@@ -193,6 +195,12 @@ def _attach_session(order_id, session):
     record_event(order, "payment_page_opened",
            f"Payment page opened ({order.gateway}), open until {clock_time(session.expires_at)}.")
     return order
+
+
+def _stripe_tax():
+    """Whether Stripe Tax works out the tax on the payment page (TAX_MODE=stripe); with the
+    demo gateway nothing does, and its orders carry no tax."""
+    return current_app.config.get("TAX_MODE", "rates") == "stripe"
 
 
 def _tax_for(country, region, line_amounts, shipping_cents, currency):

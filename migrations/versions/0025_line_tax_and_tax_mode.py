@@ -1,6 +1,8 @@
 """Each order line keeps its own sales tax, so a refund of some of its units gives back
 their share of the tax too. Orders placed before keep 0 on their lines: their tax stays
 on the order and goes back with the last units refunded, as it did.
+An order also records who works out its tax: the shop's rate table ("rates", every
+order so far) or Stripe Tax on the payment page ("stripe").
 
 Revision ID: 0025
 Revises: 0024
@@ -22,9 +24,17 @@ def upgrade():
                                       nullable=False))
         batch_op.create_check_constraint(batch_op.f('ck_order_line_line_tax_non_negative'),
                                          'tax_cents >= 0')
+    with op.batch_alter_table('shop_order', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('tax_mode', sa.String(length=10), server_default='rates',
+                                      nullable=False))
+        batch_op.create_check_constraint(batch_op.f('ck_shop_order_tax_mode_known'),
+                                         "tax_mode IN ('rates', 'stripe')")
 
 
 def downgrade():
+    with op.batch_alter_table('shop_order', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_shop_order_tax_mode_known'), type_='check')
+        batch_op.drop_column('tax_mode')
     with op.batch_alter_table('order_line', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_order_line_line_tax_non_negative'),
                                  type_='check')
