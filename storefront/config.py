@@ -65,6 +65,10 @@ class Config:
     # the payment page (each line sent with STRIPE_TAX_CODE, Stripe's code for its goods).
     TAX_MODE = os.environ.get("TAX_MODE", "rates")
     STRIPE_TAX_CODE = os.environ.get("STRIPE_TAX_CODE", "txcd_99999999")
+    # Prices (and shipping rates) as staff enter them include the tax: the tax is the part
+    # of each line's price it accounts for, and the total is not raised by it.
+    PRICES_INCLUDE_TAX = os.environ.get("PRICES_INCLUDE_TAX", "0").lower() in (
+        "1", "true", "yes", "on")
     CART_LINE_CAP = _int("CART_LINE_CAP", 10)
     HOLD_MINUTES = _int("HOLD_MINUTES", 30)
     # A bank debit (ACH, SEPA, Bacs) takes days to settle; its order's units stay held

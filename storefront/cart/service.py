@@ -242,7 +242,8 @@ class CartView:
 
     @property
     def tax_amount(self):
-        return self.tax.amount if self.tax else 0
+        """What the tax adds to the total (nothing when prices include it)."""
+        return self.tax.added if self.tax else 0
 
     @property
     def total(self):
@@ -400,7 +401,8 @@ def _price_tax(shown, region):
     rate = taxes.rate_for(shown.shipping_country, shown.shipping_region)
     if shown.lines:
         shown.tax = taxes.compute(rate, shown.charged_line_amounts(), shown.shipping_amount,
-                                  shown.currency)
+                                  shown.currency,
+                                  included=current_app.config["PRICES_INCLUDE_TAX"])
 
 
 def _price_shipping(shown, country, rate_id):

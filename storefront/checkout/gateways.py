@@ -216,6 +216,11 @@ def _stripe_taxed(order):
     return getattr(order, "tax_mode", "rates") == "stripe"
 
 
+def _tax_behaviour(order):
+    """Stripe Tax's reading of the shop's prices: with the tax inside or to be added."""
+    return "inclusive" if order.prices_include_tax else "exclusive"
+
+
 def _line_item(order, line):
     """One Checkout line. A discounted line goes as one item at its discounted total, so
     the line amounts add up to the order total exactly (a saving rounded once per line
@@ -234,13 +239,14 @@ def _line_item(order, line):
     }
     if _stripe_taxed(order):
         price["product_data"]["tax_code"] = current_app.config["STRIPE_TAX_CODE"]
-        price["tax_behavior"] = "exclusive"
+        price["tax_behavior"] = _tax_behaviour(order)
     return {"quantity": quantity, "price_data": price}
 
 
 def _tax_item(order):
-    """The sales tax the shop computed (TAX_MODE=rates), as an amount of its own."""
-    if not order.tax_cents or _stripe_taxed(order):
+    """The sales tax the shop computed (TAX_MODE=rates), as an amount of its own; none
+    when the prices include it."""
+    if not order.tax_cents or _stripe_taxed(order) or order.prices_include_tax:
         return []
     return [{"quantity": 1, "price_data": {
         "currency": order.currency.lower(),
@@ -302,11 +308,13 @@ class StripeGateway:
                                  "currency": order.currency.lower()},
             }
             if _stripe_taxed(order):
-                rate |= {"tax_code": STRIPE_SHIPPING_TAX_CODE, "tax_behavior": "exclusive"}
+                rate |= {"tax_code": STRIPE_SHIPPING_TAX_CODE,
+                         "tax_behavior": _tax_behaviour(order)}
             params["shipping_options"] = [{"shipping_rate_data": rate}]
         if _stripe_taxed(order):
-            # Stripe Tax works the tax out from the address given on its page and adds it;
-            # the amount comes back on the session and is recorded when the order is paid.
+            # Stripe Tax works the tax out from the address given on its page and adds it
+            # (or finds it inside tax-inclusive prices); the amount comes back on the
+            # session and is recorded when the order is paid.
             params["automatic_tax"] = {"enabled": True}
         if order.email:
             params["customer_email"] = order.email

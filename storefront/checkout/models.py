@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -107,7 +108,8 @@ class Order(db.Model):
         CheckConstraint("tax_cents >= 0", name="tax_non_negative"),
         CheckConstraint("tax_mode IN ('rates', 'stripe')", name="tax_mode_known"),
         CheckConstraint("total_cents = subtotal_cents - discount_cents + shipping_cents"
-                        " + tax_cents", name="total_adds_up"),
+                        " + CASE WHEN prices_include_tax THEN 0 ELSE tax_cents END",
+                        name="total_adds_up"),
         Index("ix_shop_order_status_created_at", "status", "created_at"),
     )
 
@@ -127,6 +129,9 @@ class Order(db.Model):
     tax_cents: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     tax_label: Mapped[str] = mapped_column(String(100), default="", server_default="")
     tax_mode: Mapped[str] = mapped_column(String(10), default="rates", server_default="rates")
+    # The prices held the tax (PRICES_INCLUDE_TAX): the tax is part of them, not added.
+    prices_include_tax: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                     server_default=false())
     # The shipping rate chosen at checkout, as it was named then ("" before rates existed).
     shipping_rate_name: Mapped[str] = mapped_column(String(80), default="", server_default="")
     total_cents: Mapped[int] = mapped_column(Integer)
@@ -252,6 +257,11 @@ class Order(db.Model):
     def can_cancel(self):
         """Staff may cancel it (restock and refund)."""
         return self.can("cancel")
+
+    @property
+    def tax_added_cents(self):
+        """What the tax adds to the total: all of it, or nothing when prices include it."""
+        return 0 if self.prices_include_tax else self.tax_cents
 
     @property
     def item_count(self):
@@ -402,7 +412,10 @@ class OrderLine(db.Model):
 
     @property
     def paid_cents(self):
-        """What the shopper paid for this line: after its discount, with its tax."""
+        """What the shopper paid for this line: after its discount, with its tax (which
+        is inside that price when the order's prices include tax)."""
+        if self.order is not None and self.order.prices_include_tax:
+            return self.charged_cents
         return self.charged_cents + (self.tax_cents or 0)
 
     def paid_for(self, units, currency=None):

@@ -93,8 +93,9 @@ def _await_payment(order, state, actor):
 
 
 def _record_gateway_tax(order, state, amount, actor):
-    """The tax Stripe Tax charged becomes the order's (its total grows by it), shared over
-    the lines as Stripe taxed each; what no line carries is shipping's."""
+    """The tax Stripe Tax charged becomes the order's (its total grows by it, unless the
+    prices included it), shared over the lines as Stripe taxed each; what no line carries
+    is shipping's."""
     lines = state.line_taxes or ()
     # The line items come back in the order they were sent: the order's lines first.
     if len(lines) >= len(order.lines) and sum(lines[:len(order.lines)]) <= amount:
@@ -102,10 +103,11 @@ def _record_gateway_tax(order, state, amount, actor):
             line.tax_cents = line_tax
     order.tax_cents, order.tax_label = amount, "Tax" if amount else ""
     order.total_cents = (order.subtotal_cents - order.discount_cents + order.shipping_cents
-                         + amount)
+                         + order.tax_added_cents)
     if amount:
+        how = "found" if order.prices_include_tax else "charged"
         record_event(order, "tax_recorded",
-                     f"Stripe Tax charged {money(amount, order.currency)} of tax; the order "
+                     f"Stripe Tax {how} {money(amount, order.currency)} of tax; the order "
                      f"total is {money(order.total_cents, order.currency)}.", actor)
 
 
@@ -122,7 +124,8 @@ def _take_payment(order_id, state, actor, event):
         return "already_done" if order.is_awaiting_payment else "not_paid"
     reference = state.payment_reference or state.session_id
     gateway_tax = (state.amount_tax or 0) if order.tax_mode == "stripe" else 0
-    if (state.amount_total != order.total_cents + gateway_tax
+    added = 0 if order.prices_include_tax else gateway_tax
+    if (state.amount_total != order.total_cents + added
             or state.currency != order.currency):
         if not has_payment(order, "charge", reference):
             paid = money(state.amount_total or 0, state.currency or order.currency)

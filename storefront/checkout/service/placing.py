@@ -136,7 +136,8 @@ def _open_order(cart, gateway_name, pay_by, source_article_id=None, code=None, e
         discount_cents=saving, discount_code=applied.code if applied else "",
         tax_cents=tax.amount if tax else 0, tax_label=tax.label if tax else "",
         tax_mode="stripe" if _stripe_tax() else "rates",
-        total_cents=view.subtotal - saving + postage + (tax.amount if tax else 0),
+        prices_include_tax=current_app.config["PRICES_INCLUDE_TAX"],
+        total_cents=view.subtotal - saving + postage + (tax.added if tax else 0),
         gateway=gateway_name, email=email,
         hold_expires_at=pay_by + HOLD_GRACE, payment_expires_at=pay_by,
         source_article_id=_known_article_id(source_article_id),
@@ -209,7 +210,7 @@ def _tax_for(country, region, line_amounts, shipping_cents, currency):
         return None
     region = region if taxes.has_regions(country) else ""
     return taxes.compute(taxes.rate_for(country, region), line_amounts, shipping_cents,
-                         currency)
+                         currency, included=current_app.config["PRICES_INCLUDE_TAX"])
 
 
 def start_checkout(cart, urls_for, source_article_id=None, *, code=None, email=None,
@@ -349,7 +350,7 @@ def change_shipping(token, rate_id):
                        order.currency)
         order.shipping_rate_name, order.shipping_cents = quote.name, quote.amount
         order.tax_cents, order.tax_label = (tax.amount, tax.label) if tax else (0, "")
-        order.total_cents = goods + quote.amount + order.tax_cents
+        order.total_cents = goods + quote.amount + order.tax_added_cents
         record_event(order, "shipping_changed",
                      f"Delivery changed to {quote.name} "
                      f"({money(quote.amount, order.currency)}); total now "
