@@ -105,3 +105,25 @@ def test_exclusive_prices_stay_the_default(app, client, make_product):
     data = client.get("/cart.json").get_json()
     assert (data["tax"]["amount"], data["tax"]["included"], data["total"]) == (2000, False,
                                                                                12000)
+
+
+def test_another_rate_on_the_demo_page_keeps_the_tax_inside(app, client, make_product):
+    from tests.staff.test_orders import ADDRESS
+
+    app.config["PRICES_INCLUDE_TAX"] = True
+    make_tax("US", 2000, name="VAT", taxes_shipping=True)
+    make_rate("Standard", 600, "US", free_at_cents=None)
+    express = make_rate("Express", 1800, "US", free_at_cents=None)
+    fill_cart(client, (make_product([5], price=12000).variants[0], 1))
+    client.submit("/cart", "/checkout", {})
+    order = the_order()
+    assert (order.shipping_cents, order.tax_cents, order.total_cents) == (600, 2000 + 100,
+                                                                          12600)
+    page = f"/checkout/demo/{order.token}"
+    assert "Includes VAT 20%: $21.00" in text(client.get(page))
+    client.submit(page, f"{page}/shipping", {"shipping_rate": str(express.id)})
+    order = the_order()
+    # $18.00 of shipping holds $3.00 of tax; the total grows by the shipping alone.
+    assert (order.shipping_cents, order.tax_cents, order.total_cents) == (1800, 2300, 13800)
+    client.submit(page, f"{page}/pay", ADDRESS)
+    assert the_order().status == "paid"

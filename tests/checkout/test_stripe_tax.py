@@ -43,6 +43,7 @@ def test_stripe_tax_is_asked_for_and_what_it_charged_is_recorded(app, client, fa
     session_id = stripe_taxed_checkout(app, client, make_product)
     order = the_order()
     # Before payment the order carries no tax of its own.
+    assert "Added on the payment page" in text(client.get(f"/orders/{order.token}"))
     assert (order.subtotal_cents, order.discount_cents, order.shipping_cents, order.tax_cents,
             order.total_cents) == (22000, 2200, 1000, 0, 20800)
     (_, _, params, _), = fake_stripe.calls("POST", "/v1/checkout/sessions")
@@ -67,7 +68,7 @@ def test_stripe_tax_is_asked_for_and_what_it_charged_is_recorded(app, client, fa
         "paid", 1664, 22464, 22464)
     assert [line.tax_cents for line in order.lines] == [864, 720]
     page = text(client.get(f"/orders/{order.token}"))
-    assert "$16.64" in page and "$224.64" in page
+    assert "$16.64" in page and "$224.64" in page and "Added on the payment page" not in page
     [mail] = db.session.scalars(select(OutboxMessage)).all()
     assert "Total paid: $224.64" in mail.text_body and "$16.64" in mail.text_body
 

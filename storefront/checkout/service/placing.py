@@ -204,13 +204,17 @@ def _stripe_tax():
     return current_app.config.get("TAX_MODE", "rates") == "stripe"
 
 
-def _tax_for(country, region, line_amounts, shipping_cents, currency):
-    """The sales tax for a delivery (TAX_MODE=rates), or None when no rate applies."""
-    if current_app.config.get("TAX_MODE", "rates") != "rates":
+def _tax_for(country, region, line_amounts, shipping_cents, currency, order=None):
+    """The sales tax for a delivery (TAX_MODE=rates), or None when no rate applies. For an
+    open `order`, by the tax mode and prices it was placed with."""
+    mode = order.tax_mode if order else current_app.config.get("TAX_MODE", "rates")
+    if mode != "rates":
         return None
+    included = (order.prices_include_tax if order
+                else current_app.config["PRICES_INCLUDE_TAX"])
     region = region if taxes.has_regions(country) else ""
     return taxes.compute(taxes.rate_for(country, region), line_amounts, shipping_cents,
-                         currency, included=current_app.config["PRICES_INCLUDE_TAX"])
+                         currency, included=included)
 
 
 def start_checkout(cart, urls_for, source_article_id=None, *, code=None, email=None,
@@ -347,7 +351,7 @@ def change_shipping(token, rate_id):
     if quote.name != order.shipping_rate_name or quote.amount != order.shipping_cents:
         tax = _tax_for(order.shipping_country, order.shipping_state,
                        [line.charged_cents for line in order.lines], quote.amount,
-                       order.currency)
+                       order.currency, order)
         order.shipping_rate_name, order.shipping_cents = quote.name, quote.amount
         order.tax_cents, order.tax_label = (tax.amount, tax.label) if tax else (0, "")
         order.total_cents = goods + quote.amount + order.tax_added_cents
