@@ -61,9 +61,14 @@ class Config:
 
     SHOP_NAME = os.environ.get("SHOP_NAME", "Stride Adaptive")
     SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "USD")
-    # Sales tax from the staff's table at /staff/taxes; "stripe" (Stripe Tax) is refused
-    # by check-deploy until the shop supports it.
+    # Sales tax: "rates" from the staff's table at /staff/taxes, "stripe" by Stripe Tax on
+    # the payment page (each line sent with STRIPE_TAX_CODE, Stripe's code for its goods).
     TAX_MODE = os.environ.get("TAX_MODE", "rates")
+    STRIPE_TAX_CODE = os.environ.get("STRIPE_TAX_CODE", "txcd_99999999")
+    # Prices (and shipping rates) as staff enter them include the tax: the tax is the part
+    # of each line's price it accounts for, and the total is not raised by it.
+    PRICES_INCLUDE_TAX = os.environ.get("PRICES_INCLUDE_TAX", "0").lower() in (
+        "1", "true", "yes", "on")
     CART_LINE_CAP = _int("CART_LINE_CAP", 10)
     # Units a variant Shopify did not track opens with on `flask shopify import`: it stays
     # on sale, shoppers see "In stock" and never the number (see README, Moving from Shopify).

@@ -128,11 +128,18 @@ def find_problems(config, environ=os.environ):
                                         "currency code this shop knows (USD, EUR, JPY, KWD "
                                         "...): prices could not be shown or charged right."))
     tax_mode = config.get("TAX_MODE", "rates")
-    if tax_mode != "rates":
-        problems.append(Problem("T001", f"TAX_MODE={tax_mode!r}: this shop computes sales "
-                                        "tax from its own rate table only (TAX_MODE=rates, "
-                                        "rates at /staff/taxes); Stripe Tax is not supported "
-                                        "yet, so no tax would be charged."))
+    if tax_mode not in ("rates", "stripe"):
+        problems.append(Problem("T001", f"TAX_MODE={tax_mode!r} is neither 'rates' (the rate "
+                                        "table at /staff/taxes) nor 'stripe' (Stripe Tax): no "
+                                        "tax would be charged."))
+    elif tax_mode == "stripe" and not config.get("STRIPE_SECRET_KEY"):
+        problems.append(Problem("T002", "TAX_MODE='stripe' needs Stripe: the demo payment "
+                                        "page works out no tax, so orders would carry none."))
+    elif tax_mode == "stripe" and not re.fullmatch(
+            r"txcd_[0-9]{8}", config.get("STRIPE_TAX_CODE", "txcd_99999999") or ""):
+        problems.append(Problem("T003", f"STRIPE_TAX_CODE={config.get('STRIPE_TAX_CODE')!r} "
+                                        "is not a Stripe tax code (txcd_ and 8 digits, e.g. "
+                                        "txcd_99999999)."))
     if not config.get("STRIPE_SECRET_KEY"):
         problems.append(Problem("P001", "STRIPE_SECRET_KEY is not set, so checkout would use "
                                         "the demo payment page, which takes no money."))

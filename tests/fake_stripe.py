@@ -126,6 +126,8 @@ class FakeStripe:
             self.disputes = {}
             # The status a new refund starts in: "pending" for a bank that takes its time.
             self.refund_status = "succeeded"
+            # Stripe Tax's rate for every address and tax code (automatic_tax sessions).
+            self.tax_basis_points = 800
 
     def start(self):
         fake = self
@@ -236,7 +238,8 @@ class FakeStripe:
         items = params.get("line_items")
         if not isinstance(items, list) or not items:
             raise StripeFailure(400, "invalid_request_error", "line_items is required.")
-        currencies, total = set(), 0
+        automatic_tax = str((params.get("automatic_tax") or {}).get("enabled")) == "true"
+        currencies, total, lines, tax = set(), 0, [], 0
         for item in items:
             price = item.get("price_data") or {}
             if not (price.get("product_data") or {}).get("name"):
@@ -246,7 +249,16 @@ class FakeStripe:
             if price.get("currency") in THREE_DECIMAL and unit_amount % 10:
                 raise StripeFailure(400, "invalid_request_error",
                                     "Amounts in three-decimal currencies must end in 0.")
-            total += unit_amount * _int(item.get("quantity"), "quantity")
+            amount = unit_amount * _int(item.get("quantity"), "quantity")
+            line_tax = self._tax(price, amount, automatic_tax)
+            lines.append({"object": "item", "id": _new_id("li"),
+                          "description": price["product_data"]["name"],
+                          "quantity": _int(item.get("quantity"), "quantity"),
+                          "amount_subtotal": amount, "amount_tax": line_tax,
+                          "amount_total": amount + (
+                              line_tax if price.get("tax_behavior") == "exclusive" else 0)})
+            total += lines[-1]["amount_total"]
+            tax += line_tax
         if len(currencies) != 1:
             raise StripeFailure(400, "invalid_request_error", "All items need one currency.")
         suffix = (params.get("payment_intent_data") or {}).get("statement_descriptor_suffix")
@@ -269,10 +281,16 @@ class FakeStripe:
             _int(fixed.get("amount"), "fixed_amount.amount")
         if options:  # the first option is the one preselected for the shopper
             first = options[0]["shipping_rate_data"]
-            shipping_cost = {"amount_total": int(first["fixed_amount"]["amount"]),
+            amount = int(first["fixed_amount"]["amount"])
+            shipping_tax = self._tax(first, amount, automatic_tax)
+            shipping_cost = {"amount_subtotal": amount, "amount_tax": shipping_tax,
+                             "amount_total": amount + (
+                                 shipping_tax if first.get("tax_behavior") == "exclusive"
+                                 else 0),
                              "shipping_rate": _new_id("shr"),
                              "display_name": first["display_name"]}
             total += shipping_cost["amount_total"]
+            tax += shipping_tax
         now = int(time.time())
         expires_at = _int(params.get("expires_at", now + MAX_SESSION_SECONDS), "expires_at")
         if not MIN_SESSION_SECONDS <= expires_at - now <= MAX_SESSION_SECONDS:
@@ -287,21 +305,50 @@ class FakeStripe:
             "livemode": False, "status": "open", "payment_status": "unpaid",
             "amount_subtotal": subtotal, "amount_total": total, "currency": currencies.pop(),
             "shipping_cost": shipping_cost,
+            "automatic_tax": {"enabled": automatic_tax,
+                              "status": "complete" if automatic_tax else None},
+            "total_details": {"amount_discount": 0, "amount_tax": tax,
+                              "amount_shipping": shipping_cost["amount_total"]
+                              if shipping_cost else 0},
             "client_reference_id": params.get("client_reference_id"),
             "metadata": params.get("metadata") or {}, "expires_at": expires_at,
             "created": now, "success_url": params["success_url"],
             "cancel_url": params["cancel_url"],
             "url": f"https://checkout.stripe.test/c/pay/{session_id}",
             "payment_intent": None, "customer_details": None, "collected_information": None,
-            "_line_items": items,
+            "_line_items": items, "_lines": lines,
             "_shipping_countries": (params.get("shipping_address_collection") or {}).get(
                 "allowed_countries", []),
         }
         self.sessions[session_id] = session
         return self._public(session)
 
+    def _tax(self, priced, amount, automatic_tax):
+        """What Stripe Tax adds to (exclusive) or finds inside (inclusive) `amount`, for a
+        line's price_data or a shipping_rate_data; 0 without automatic_tax."""
+        if not automatic_tax:
+            return 0
+        behaviour = priced.get("tax_behavior")
+        if behaviour not in ("exclusive", "inclusive"):
+            raise StripeFailure(400, "invalid_request_error",
+                                "With automatic_tax, every price and shipping rate needs a "
+                                "tax_behavior of exclusive or inclusive.")
+        code = (priced.get("product_data") or {}).get("tax_code") or priced.get("tax_code")
+        if not re.fullmatch(r"txcd_[0-9]{8}", str(code or "")):
+            raise StripeFailure(400, "invalid_request_error", f"Invalid tax_code: {code!r}")
+        rate = self.tax_basis_points
+        if behaviour == "exclusive":
+            return (amount * rate + 5000) // 10000
+        return amount - (amount * 10000 * 2 + (10000 + rate)) // ((10000 + rate) * 2)
+
     def _retrieve_session(self, params, session_id):
-        return self._public(self._session(session_id))
+        session = self._public(self._session(session_id))
+        if "line_items" in (params.get("expand") or []):
+            lines = self._session(session_id)["_lines"]
+            session["line_items"] = {"object": "list", "data": copy.deepcopy(lines),
+                                     "has_more": False, "url": "/v1/checkout/sessions/"
+                                     f"{session_id}/line_items"}
+        return session
 
     def _expire_session(self, params, session_id):
         session = self._session(session_id)

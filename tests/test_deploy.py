@@ -42,8 +42,8 @@ def test_a_sound_configuration_passes():
     ({"SHOP_CURRENCY": "XYZ"}, "C001"),
     ({"SHOP_CURRENCY": "usd"}, "C001"),
     ({"SHOP_CURRENCY": ""}, "C001"),
-    ({"TAX_MODE": "stripe"}, "T001"),
     ({"TAX_MODE": "vat"}, "T001"),
+    ({"TAX_MODE": "stripe", "STRIPE_TAX_CODE": "shoes"}, "T003"),
 ])
 def test_each_unsafe_setting_is_reported(change, code):
     assert codes(GOOD | change) == [code]

@@ -216,6 +216,8 @@ class CartView:
     shipping_region: str = ""
     asks_region: bool = False
     tax: taxes.TaxQuote | None = None
+    # TAX_MODE=stripe with Stripe as the gateway: Stripe Tax adds the tax on its page.
+    tax_at_payment: bool = False
 
     @property
     def subtotal(self):
@@ -240,7 +242,8 @@ class CartView:
 
     @property
     def tax_amount(self):
-        return self.tax.amount if self.tax else 0
+        """What the tax adds to the total (nothing when prices include it)."""
+        return self.tax.added if self.tax else 0
 
     @property
     def total(self):
@@ -387,6 +390,10 @@ def view(cart, code=None, country=None, rate_id=None, region=None):
 
 
 def _price_tax(shown, region):
+    if current_app.config.get("TAX_MODE", "rates") == "stripe":
+        # The demo payment page (no Stripe key) works out no tax.
+        shown.tax_at_payment = bool(current_app.config.get("STRIPE_SECRET_KEY"))
+        return
     if current_app.config.get("TAX_MODE", "rates") != "rates":
         return
     shown.asks_region = taxes.has_regions(shown.shipping_country)
@@ -394,7 +401,8 @@ def _price_tax(shown, region):
     rate = taxes.rate_for(shown.shipping_country, shown.shipping_region)
     if shown.lines:
         shown.tax = taxes.compute(rate, shown.charged_line_amounts(), shown.shipping_amount,
-                                  shown.currency)
+                                  shown.currency,
+                                  included=current_app.config["PRICES_INCLUDE_TAX"])
 
 
 def _price_shipping(shown, country, rate_id):

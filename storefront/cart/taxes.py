@@ -1,7 +1,8 @@
 """Sales tax from the staff's rate table (TAX_MODE=rates): which rate applies to a
 delivery, the tax on a cart line by line, and the table itself.
 
-Prices are shown without tax; the tax is added to the total. Each line's tax is
+Prices are shown without tax and the tax is added to the total, or (PRICES_INCLUDE_TAX)
+prices include it and the tax is the part of them it accounts for. Each line's tax is
 worked out on what the line costs after its discount and rounded once, in the
 currency's chargeable unit; shipping is taxed when the rate says so.
 """
@@ -36,11 +37,23 @@ class InvalidTaxRate(DomainError):
 
 @dataclass(frozen=True)
 class TaxQuote:
+    """The tax on a delivery: its label, the whole amount, and its parts (one per line, in
+    the lines' order, then shipping's), which add up to the amount."""
+
     label: str
     amount: int
+    lines: tuple = ()
+    shipping: int = 0
+    # Inside the prices (PRICES_INCLUDE_TAX): shown as "includes", not added to the total.
+    included: bool = False
+
+    @property
+    def added(self):
+        """What the tax adds to the total: all of it, or nothing when prices include it."""
+        return 0 if self.included else self.amount
 
     def as_dict(self):
-        return {"label": self.label, "amount": self.amount}
+        return {"label": self.label, "amount": self.amount, "included": self.included}
 
 
 def normalise_region(raw):
@@ -63,19 +76,22 @@ def has_regions(country):
         .limit(1)) is not None
 
 
-def compute(rate, line_amounts, shipping_cents, currency):
+def compute(rate, line_amounts, shipping_cents, currency, included=False):
     """The tax under `rate` on lines costing `line_amounts` (after discounts) and on
-    shipping; None without a rate."""
+    shipping; None without a rate. With `included`, the amounts hold the tax already: each
+    one's tax is worked out backwards (amount × rate / (1 + rate)), rounded once."""
     if rate is None:
         return None
+    points = rate.basis_points
 
     def tax(amount):
-        return money.round_to_step(Decimal(amount) * rate.basis_points / 10_000, currency)
+        if included:
+            return money.round_to_step(Decimal(amount) * points / (10_000 + points), currency)
+        return money.round_to_step(Decimal(amount) * points / 10_000, currency)
 
-    total = sum(tax(amount) for amount in line_amounts)
-    if rate.taxes_shipping and shipping_cents:
-        total += tax(shipping_cents)
-    return TaxQuote(rate.label, total)
+    lines = tuple(tax(amount) for amount in line_amounts)
+    shipping = tax(shipping_cents) if rate.taxes_shipping and shipping_cents else 0
+    return TaxQuote(rate.label, sum(lines) + shipping, lines, shipping, included)
 
 
 # -- staff -----------------------------------------------------------------------------

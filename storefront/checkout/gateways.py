@@ -17,6 +17,8 @@ from ..exceptions import DomainError
 
 # Shipping is to North America only; Stripe asks for the list up front.
 SHIPPING_COUNTRIES = ["US", "CA"]
+# Stripe Tax's code for shipping charges.
+STRIPE_SHIPPING_TAX_CODE = "txcd_92010001"
 # Stripe refuses a session that expires sooner than 30 minutes after creation;
 # a minute of margin covers clock skew and the request's own travel time.
 STRIPE_MIN_SESSION = timedelta(minutes=31)
@@ -61,6 +63,10 @@ class SessionState:
     order_number: str | None = None
     email: str | None = None
     shipping: dict = field(default_factory=dict)
+    # The tax the gateway worked out itself (Stripe Tax): the whole amount, and each line's
+    # in the order the lines were sent (None when the gateway did not say).
+    amount_tax: int | None = None
+    line_taxes: tuple | None = None
 
     @property
     def paid(self):
@@ -158,6 +164,7 @@ def session_state(obj):
         amount = None
     elif currency and money.known(currency):
         amount = money.from_stripe(amount, currency)
+    amount_tax, line_taxes = _gateway_tax(obj, currency)
     return SessionState(
         session_id=str(obj.get("id") or ""),
         status=str(obj.get("status") or ""),
@@ -168,7 +175,28 @@ def session_state(obj):
         order_number=metadata.get("order_number") or obj.get("client_reference_id"),
         email=_text(customer.get("email"), 254) or None,
         shipping=shipping,
+        amount_tax=amount_tax,
+        line_taxes=line_taxes,
     )
+
+
+def _whole(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _gateway_tax(obj, currency):
+    """Stripe Tax's amount on a session (total_details.amount_tax) and each line item's,
+    in minor units; (None, None) when the session does not say or in an unknown currency."""
+    if not (obj.get("automatic_tax") or {}).get("enabled"):
+        return None, None
+    amount = (obj.get("total_details") or {}).get("amount_tax")
+    if not _whole(amount) or not (currency and money.known(currency)):
+        return None, None
+    items = (obj.get("line_items") or {}).get("data")
+    lines = None
+    if isinstance(items, list) and all(_whole(item.get("amount_tax")) for item in items):
+        lines = tuple(money.from_stripe(item["amount_tax"], currency) for item in items)
+    return money.from_stripe(amount, currency), lines
 
 
 # Stripe joins the account's prefix (2 to 10 characters), "* " and the suffix into at most
@@ -182,6 +210,17 @@ def statement_suffix(number):
     return "".join(c for c in number if c.isascii() and c.isalnum())[:STATEMENT_SUFFIX_LENGTH]
 
 
+def _stripe_taxed(order):
+    """Whether Stripe Tax works out this payment's tax. A charge that is not an order (a
+    return's price difference) names no tax mode: it carries no tax of its own."""
+    return getattr(order, "tax_mode", "rates") == "stripe"
+
+
+def _tax_behaviour(order):
+    """Stripe Tax's reading of the shop's prices: with the tax inside or to be added."""
+    return "inclusive" if order.prices_include_tax else "exclusive"
+
+
 def _line_item(order, line):
     """One Checkout line. A discounted line goes as one item at its discounted total, so
     the line amounts add up to the order total exactly (a saving rounded once per line
@@ -193,19 +232,21 @@ def _line_item(order, line):
         description = (f"{line.quantity} × {description}; code {order.discount_code} "
                        f"saves {saving}")
         quantity, unit = 1, line.charged_cents
-    return {
-        "quantity": quantity,
-        "price_data": {
-            "currency": order.currency.lower(),
-            "unit_amount": money.to_stripe(unit, order.currency),
-            "product_data": {"name": line.title, "description": description},
-        },
+    price = {
+        "currency": order.currency.lower(),
+        "unit_amount": money.to_stripe(unit, order.currency),
+        "product_data": {"name": line.title, "description": description},
     }
+    if _stripe_taxed(order):
+        price["product_data"]["tax_code"] = current_app.config["STRIPE_TAX_CODE"]
+        price["tax_behavior"] = _tax_behaviour(order)
+    return {"quantity": quantity, "price_data": price}
 
 
 def _tax_item(order):
-    """The sales tax the shop computed (TAX_MODE=rates), as an amount of its own."""
-    if not order.tax_cents:
+    """The sales tax the shop computed (TAX_MODE=rates), as an amount of its own; none
+    when the prices include it."""
+    if not order.tax_cents or _stripe_taxed(order) or order.prices_include_tax:
         return []
     return [{"quantity": 1, "price_data": {
         "currency": order.currency.lower(),
@@ -261,11 +302,20 @@ class StripeGateway:
             # total, which is what Stripe must charge.
             params["shipping_address_collection"] = {
                 "allowed_countries": [order.shipping_country]}
-            params["shipping_options"] = [{"shipping_rate_data": {
+            rate = {
                 "type": "fixed_amount", "display_name": order.shipping_rate_name,
                 "fixed_amount": {"amount": money.to_stripe(order.shipping_cents, order.currency),
                                  "currency": order.currency.lower()},
-            }}]
+            }
+            if _stripe_taxed(order):
+                rate |= {"tax_code": STRIPE_SHIPPING_TAX_CODE,
+                         "tax_behavior": _tax_behaviour(order)}
+            params["shipping_options"] = [{"shipping_rate_data": rate}]
+        if _stripe_taxed(order):
+            # Stripe Tax works the tax out from the address given on its page and adds it
+            # (or finds it inside tax-inclusive prices); the amount comes back on the
+            # session and is recorded when the order is paid.
+            params["automatic_tax"] = {"enabled": True}
         if order.email:
             params["customer_email"] = order.email
         session = self._call(
@@ -276,8 +326,10 @@ class StripeGateway:
                               datetime.fromtimestamp(session.expires_at, UTC))
 
     def retrieve_session(self, session_id):
+        # With its line items, whose taxes (Stripe Tax) the order's lines record.
         session = self._call("look up the payment",
-                             self.client.v1.checkout.sessions.retrieve, session_id)
+                             self.client.v1.checkout.sessions.retrieve, session_id,
+                             {"expand": ["line_items"]})
         return session_state(session.to_dict())
 
     def expire_session(self, session_id):

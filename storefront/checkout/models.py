@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -105,8 +106,10 @@ class Order(db.Model):
         CheckConstraint("discount_cents >= 0 AND discount_cents <= subtotal_cents",
                         name="discount_within_subtotal"),
         CheckConstraint("tax_cents >= 0", name="tax_non_negative"),
+        CheckConstraint("tax_mode IN ('rates', 'stripe')", name="tax_mode_known"),
         CheckConstraint("total_cents = subtotal_cents - discount_cents + shipping_cents"
-                        " + tax_cents", name="total_adds_up"),
+                        " + CASE WHEN prices_include_tax THEN 0 ELSE tax_cents END",
+                        name="total_adds_up"),
         Index("ix_shop_order_status_created_at", "status", "created_at"),
     )
 
@@ -121,9 +124,14 @@ class Order(db.Model):
     # into the shop's records at checkout; 0 and "" without a code.
     discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     discount_code: Mapped[str] = mapped_column(String(40), default="", server_default="")
-    # Sales tax from the staff's rate table (TAX_MODE=rates), and the rate it came from.
+    # Sales tax and its label: from the staff's rate table at checkout (tax_mode "rates"),
+    # or as Stripe Tax computed it on the payment page, recorded when paid ("stripe").
     tax_cents: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     tax_label: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    tax_mode: Mapped[str] = mapped_column(String(10), default="rates", server_default="rates")
+    # The prices held the tax (PRICES_INCLUDE_TAX): the tax is part of them, not added.
+    prices_include_tax: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                     server_default=false())
     # The shipping rate chosen at checkout, as it was named then ("" before rates existed).
     shipping_rate_name: Mapped[str] = mapped_column(String(80), default="", server_default="")
     total_cents: Mapped[int] = mapped_column(Integer)
@@ -251,6 +259,11 @@ class Order(db.Model):
         return self.can("cancel")
 
     @property
+    def tax_added_cents(self):
+        """What the tax adds to the total: all of it, or nothing when prices include it."""
+        return 0 if self.prices_include_tax else self.tax_cents
+
+    @property
     def item_count(self):
         return sum(line.quantity for line in self.lines)
 
@@ -343,6 +356,7 @@ class OrderLine(db.Model):
                         name="restocked_within_quantity"),
         CheckConstraint("discount_cents >= 0 AND discount_cents <= line_total_cents",
                         name="discount_within_line_total"),
+        CheckConstraint("tax_cents >= 0", name="line_tax_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -375,6 +389,9 @@ class OrderLine(db.Model):
     restocked_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # This line's share of the order's discount, rounded once, in minor units.
     discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # The sales tax on this line after its discount, rounded once; the order's tax is the
+    # lines' taxes plus shipping's.
+    tax_cents: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     order: Mapped[Order] = relationship(back_populates="lines")
 
@@ -395,15 +412,23 @@ class OrderLine(db.Model):
         """What the shopper pays for this line after its discount."""
         return self.line_total_cents - self.discount_cents
 
+    @property
+    def paid_cents(self):
+        """What the shopper paid for this line: after its discount, with its tax (which
+        is inside that price when the order's prices include tax)."""
+        if self.order is not None and self.order.prices_include_tax:
+            return self.charged_cents
+        return self.charged_cents + (self.tax_cents or 0)
+
     def paid_for(self, units, currency=None):
         """What the shopper paid for `units` of this line: its share after the discount,
-        rounded down to an amount the currency can be charged in, so refunds of a line in
-        parts never add up to more than it cost."""
+        with its share of the line's tax, rounded down to an amount the currency can be
+        charged in, so refunds of a line in parts never add up to more than it cost."""
         if not self.quantity:
             return 0
         if units >= self.quantity:
-            return self.charged_cents
-        share = Decimal(self.charged_cents * units) / self.quantity
+            return self.paid_cents
+        share = Decimal(self.paid_cents * units) / self.quantity
         return money.round_to_step(share, currency or self.order.currency, ROUND_DOWN)
 
     @property

@@ -189,7 +189,7 @@ def _lines(lines):
 
 def queue_order_paid(*, to, order_number, order_url, lines, subtotal, total, currency=None,
                      shipping=0, discount=0, discount_code="", tax=0, tax_label="",
-                     customer_name=""):
+                     tax_included=False, customer_name=""):
     """Queue the order confirmation (lines, totals, order page link); once per order."""
     return queue(
         "order_paid", to, f"Order {order_number} confirmed: thank you",
@@ -197,7 +197,7 @@ def queue_order_paid(*, to, order_number, order_url, lines, subtotal, total, cur
         context={"order_number": order_number, "order_url": absolute(order_url),
                  "lines": _lines(lines), "subtotal": subtotal, "shipping": shipping,
                  "discount": discount, "discount_code": discount_code, "tax": tax,
-                 "tax_label": tax_label,
+                 "tax_label": tax_label, "tax_included": tax_included,
                  "total": total, "currency": currency, "customer_name": customer_name},
     )
 

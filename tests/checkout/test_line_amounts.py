@@ -24,3 +24,10 @@ def test_an_undiscounted_line_refunds_its_price_per_unit(app):
     line = OrderLine(quantity=2, unit_price_cents=8000, line_total_cents=16000,
                      discount_cents=0)
     assert line.paid_for(1, "USD") == 8000
+
+
+def test_units_of_a_taxed_line_are_worth_their_share_of_the_tax_too(app):
+    line = OrderLine(quantity=2, unit_price_cents=8000, line_total_cents=16000,
+                     discount_cents=1000, tax_cents=1238)
+    assert line.paid_for(1, "USD") == 8119
+    assert line.paid_for(2, "USD") == 16238

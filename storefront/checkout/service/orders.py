@@ -155,6 +155,7 @@ def queue_order_paid_email(order):
                 subtotal=order.subtotal_cents, shipping=order.shipping_cents,
                 discount=order.discount_cents, discount_code=order.discount_code,
                 tax=order.tax_cents, tax_label=order.tax_label,
+                tax_included=order.prices_include_tax,
                 total=order.total_cents, currency=order.currency)
 
 

@@ -92,6 +92,25 @@ def _await_payment(order, state, actor):
              "still short.", actor)
 
 
+def _record_gateway_tax(order, state, amount, actor):
+    """The tax Stripe Tax charged becomes the order's (its total grows by it, unless the
+    prices included it), shared over the lines as Stripe taxed each; what no line carries
+    is shipping's."""
+    lines = state.line_taxes or ()
+    # The line items come back in the order they were sent: the order's lines first.
+    if len(lines) >= len(order.lines) and sum(lines[:len(order.lines)]) <= amount:
+        for line, line_tax in zip(order.lines, lines, strict=False):
+            line.tax_cents = line_tax
+    order.tax_cents, order.tax_label = amount, "Tax" if amount else ""
+    order.total_cents = (order.subtotal_cents - order.discount_cents + order.shipping_cents
+                         + order.tax_added_cents)
+    if amount:
+        how = "found" if order.prices_include_tax else "charged"
+        record_event(order, "tax_recorded",
+                     f"Stripe Tax {how} {money(amount, order.currency)} of tax; the order "
+                     f"total is {money(order.total_cents, order.currency)}.", actor)
+
+
 @transactional
 def _take_payment(order_id, state, actor, event):
     claim_event(event, order_id)
@@ -104,7 +123,10 @@ def _take_payment(order_id, state, actor, event):
             return "awaiting_payment"
         return "already_done" if order.is_awaiting_payment else "not_paid"
     reference = state.payment_reference or state.session_id
-    if state.amount_total != order.total_cents or state.currency != order.currency:
+    gateway_tax = (state.amount_tax or 0) if order.tax_mode == "stripe" else 0
+    added = 0 if order.prices_include_tax else gateway_tax
+    if (state.amount_total != order.total_cents + added
+            or state.currency != order.currency):
         if not has_payment(order, "charge", reference):
             paid = money(state.amount_total or 0, state.currency or order.currency)
             order.payments.append(Payment(
@@ -117,6 +139,8 @@ def _take_payment(order_id, state, actor, event):
                   "check the payment before doing anything else.", actor)
         return "mismatch"
 
+    if order.tax_mode == "stripe":
+        _record_gateway_tax(order, state, gateway_tax, actor)
     _copy_customer(order, state)
     order.payment_reference = reference
     order.payments.append(Payment(kind="charge", gateway=order.gateway, reference=reference,

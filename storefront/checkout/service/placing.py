@@ -135,12 +135,15 @@ def _open_order(cart, gateway_name, pay_by, source_article_id=None, code=None, e
         shipping_state=taxes.normalise_region(region) if tax else "",
         discount_cents=saving, discount_code=applied.code if applied else "",
         tax_cents=tax.amount if tax else 0, tax_label=tax.label if tax else "",
-        total_cents=view.subtotal - saving + postage + (tax.amount if tax else 0),
+        tax_mode="stripe" if _stripe_tax() else "rates",
+        prices_include_tax=current_app.config["PRICES_INCLUDE_TAX"],
+        total_cents=view.subtotal - saving + postage + (tax.added if tax else 0),
         gateway=gateway_name, email=email,
         hold_expires_at=pay_by + HOLD_GRACE, payment_expires_at=pay_by,
         source_article_id=_known_article_id(source_article_id),
     )
-    for line in view.lines:
+    line_taxes = tax.lines if tax else (0,) * len(view.lines)
+    for line, line_tax in zip(view.lines, line_taxes, strict=True):
         variant, right = line.variant, line.right_variant
         order.lines.append(OrderLine(
             variant_id=variant.id, product_slug=variant.product.slug,
@@ -152,6 +155,7 @@ def _open_order(cart, gateway_name, pay_by, source_article_id=None, code=None, e
             unit_price_cents=line.unit_price, quantity=line.quantity,
             line_total_cents=line.line_total,
             discount_cents=applied.per_line.get(line.key, 0) if applied else 0,
+            tax_cents=line_tax,
         ))
     db.session.add(order)
     db.session.flush()
@@ -175,8 +179,9 @@ def _open_order(cart, gateway_name, pay_by, source_article_id=None, code=None, e
         record_event(order, "discount_taken",
                      f"Code {applied.code} takes {money(saving, order.currency)} off.",
                      "shopper")
+    later = " plus the tax worked out on the payment page" if order.tax_mode == "stripe" else ""
     record_event(order, "created",
-           f"Order placed for {money(order.total_cents, order.currency)}; "
+           f"Order placed for {money(order.total_cents, order.currency)}{later}; "
            f"{order.item_count} item(s) held until {clock_time(order.hold_expires_at)}.",
            "shopper")
     return order.id
@@ -193,13 +198,23 @@ def _attach_session(order_id, session):
     return order
 
 
-def _tax_for(country, region, line_amounts, shipping_cents, currency):
-    """The sales tax for a delivery (TAX_MODE=rates), or None when no rate applies."""
-    if current_app.config.get("TAX_MODE", "rates") != "rates":
+def _stripe_tax():
+    """Whether Stripe Tax works out the tax on the payment page (TAX_MODE=stripe); with the
+    demo gateway nothing does, and its orders carry no tax."""
+    return current_app.config.get("TAX_MODE", "rates") == "stripe"
+
+
+def _tax_for(country, region, line_amounts, shipping_cents, currency, order=None):
+    """The sales tax for a delivery (TAX_MODE=rates), or None when no rate applies. For an
+    open `order`, by the tax mode and prices it was placed with."""
+    mode = order.tax_mode if order else current_app.config.get("TAX_MODE", "rates")
+    if mode != "rates":
         return None
+    included = (order.prices_include_tax if order
+                else current_app.config["PRICES_INCLUDE_TAX"])
     region = region if taxes.has_regions(country) else ""
     return taxes.compute(taxes.rate_for(country, region), line_amounts, shipping_cents,
-                         currency)
+                         currency, included=included)
 
 
 def start_checkout(cart, urls_for, source_article_id=None, *, code=None, email=None,
@@ -336,10 +351,10 @@ def change_shipping(token, rate_id):
     if quote.name != order.shipping_rate_name or quote.amount != order.shipping_cents:
         tax = _tax_for(order.shipping_country, order.shipping_state,
                        [line.charged_cents for line in order.lines], quote.amount,
-                       order.currency)
+                       order.currency, order)
         order.shipping_rate_name, order.shipping_cents = quote.name, quote.amount
         order.tax_cents, order.tax_label = (tax.amount, tax.label) if tax else (0, "")
-        order.total_cents = goods + quote.amount + order.tax_cents
+        order.total_cents = goods + quote.amount + order.tax_added_cents
         record_event(order, "shipping_changed",
                      f"Delivery changed to {quote.name} "
                      f"({money(quote.amount, order.currency)}); total now "

@@ -95,7 +95,7 @@ def article_sales(sort="newest", now=None):
 # the order's currency with its decimals (129.00, 8000, 12.340).
 ORDER_EXPORT_FIELDS = ("number", "created_at", "status", "currency", "subtotal", "discount",
                        "discount_code", "shipping", "shipping_rate", "tax", "total", "email",
-                       "shipping_country")
+                       "shipping_country", "tax_included")
 
 
 def order_money_rows(status=None, limit=10_000):
@@ -114,5 +114,7 @@ def order_money_rows(status=None, limit=10_000):
             "shipping_rate": order.shipping_rate_name, "tax": amount(order.tax_cents),
             "total": amount(order.total_cents), "email": order.email or "",
             "shipping_country": order.shipping_country,
+            # The tax is part of the subtotal (prices included it), not added to the total.
+            "tax_included": order.prices_include_tax,
         })
     return rows
