@@ -4,7 +4,7 @@
 and an order line's copy of those other options (`details`).
 
 Revision ID: 0027
-Revises: 0024
+Revises: 0025
 Create Date: 2026-12-04
 """
 import json
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision = '0027'
-down_revision = '0024'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
