@@ -3,7 +3,7 @@
 `stock_tracked`, false for a variant whose stock is not counted (imported untracked);
 and an order line's copy of those other options (`details`).
 
-Revision ID: 0027
+Revision ID: 0026
 Revises: 0025
 Create Date: 2026-12-04
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0027'
+revision = '0026'
 down_revision = '0025'
 branch_labels = None
 depends_on = None
