@@ -22,6 +22,7 @@ import uuid
 from contextlib import ExitStack, contextmanager
 
 import pytest
+from flask import g
 from flask_migrate import stamp
 from flask_sqlalchemy.session import Session as FlaskSession
 from flask_sqlalchemy.session import _app_ctx_id
@@ -368,6 +369,27 @@ class ShopClient:
         """GET `page`, take the CSRF token from its form, POST `data` to `action`."""
         data = dict(data, csrf_token=self.csrf_token(page))
         return self.client.post(action, data=data, **kwargs)
+
+
+class Browser(ShopClient):
+    """Another person's browser on the same app. The test's app context caches one CSRF
+    token on `g`, which belongs to whoever asked first, so each request here starts
+    without it."""
+
+    def __init__(self, app):
+        super().__init__(app.test_client())
+
+    def get(self, *args, **kwargs):
+        g.pop("csrf_token", None)
+        return self.client.get(*args, **kwargs)
+
+    def post(self, *args, **kwargs):
+        g.pop("csrf_token", None)
+        return self.client.post(*args, **kwargs)
+
+    def csrf_token(self, page):
+        g.pop("csrf_token", None)
+        return super().csrf_token(page)
 
 
 @pytest.fixture

@@ -5,34 +5,12 @@ import secrets
 from datetime import timedelta
 from html import unescape
 
-from flask import g
 from sqlalchemy import select
 
 from storefront.checkout.models import Order, OrderLine
 from storefront.extensions import db
 from storefront.mail.models import OutboxMessage
 from storefront.models import utcnow
-from tests.conftest import ShopClient
-
-
-class Browser(ShopClient):
-    """One shopper's browser. The test's app context caches one CSRF token on `g`, which
-    belongs to whoever asked first, so each request here starts without it."""
-
-    def __init__(self, app):
-        super().__init__(app.test_client())
-
-    def get(self, *args, **kwargs):
-        g.pop("csrf_token", None)
-        return self.client.get(*args, **kwargs)
-
-    def post(self, *args, **kwargs):
-        g.pop("csrf_token", None)
-        return self.client.post(*args, **kwargs)
-
-    def csrf_token(self, page):
-        g.pop("csrf_token", None)
-        return super().csrf_token(page)
 
 
 def text(response):

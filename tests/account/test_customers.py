@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 from storefront.account.models import Shopper, ShopperAddress
 from storefront.extensions import db
-from tests.account.helpers import Browser, sign_in, text
+from tests.account.helpers import sign_in, text
+from tests.conftest import Browser
 
 CURRENT = (
     "First Name,Last Name,Email,Accepts Email Marketing,Default Address Company,"

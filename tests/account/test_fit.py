@@ -12,7 +12,8 @@ from storefront.account.models import Shopper
 from storefront.catalogue.models import Colour, Feature, Size, Width
 from storefront.extensions import db
 from storefront.models import utcnow
-from tests.account.helpers import Browser, flashes, sign_in, text
+from tests.account.helpers import flashes, sign_in, text
+from tests.conftest import Browser
 from tests.factories import make_product
 
 MISMATCHED = {"left_size": "8", "left_width": "M", "right_size": "9", "right_width": "W",

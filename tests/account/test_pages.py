@@ -8,8 +8,9 @@ from storefront.account.models import ShopperAddress
 from storefront.checkout.models import Order
 from storefront.extensions import db
 from storefront.inventory import service as inventory
-from tests.account.helpers import Browser, flashes, make_order, sign_in, text
+from tests.account.helpers import flashes, make_order, sign_in, text
 from tests.checkout.conftest import check_out
+from tests.conftest import Browser
 
 ADDRESS = {"name": "Robin Hale", "line1": "4 Quay Road", "line2": "", "city": "Halifax",
            "state": "NS", "postal_code": "B3H 1A1", "country": "CA"}

@@ -11,8 +11,9 @@ from storefront.checkout.models import Order
 from storefront.extensions import db
 from storefront.mail.models import OutboxMessage
 from storefront.notices.models import BackInStockRequest
-from tests.account.helpers import Browser, flashes, make_order, sign_in, text
+from tests.account.helpers import flashes, make_order, sign_in, text
 from tests.account.test_pages import ADDRESS
+from tests.conftest import Browser
 
 EMAIL = "robin@example.com"
 

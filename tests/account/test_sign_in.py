@@ -11,7 +11,6 @@ from storefront.account.models import Shopper, ShopperLink
 from storefront.extensions import db
 from storefront.models import utcnow
 from tests.account.helpers import (
-    Browser,
     ask_for_link,
     flashes,
     link_in,
@@ -19,6 +18,7 @@ from tests.account.helpers import (
     sign_in_mails,
     text,
 )
+from tests.conftest import Browser
 from tests.factories import make_product
 from tests.staff.helpers import login as staff_login
 from tests.staff.helpers import make_staff

@@ -3,7 +3,8 @@ page shows a shopper's fit profile."""
 
 from flask import g
 
-from tests.account.helpers import Browser, make_order, sign_in, text
+from tests.account.helpers import make_order, sign_in, text
+from tests.conftest import Browser
 
 
 def test_admins_see_the_customers_other_orders_and_never_the_fit(app, client, login_as,

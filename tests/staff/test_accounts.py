@@ -14,7 +14,7 @@ from storefront.mail.models import OutboxMessage
 from storefront.models import utcnow
 from storefront.staff import accounts, service
 from storefront.staff.models import ApiToken, AuditEntry, StaffLink, StaffUser
-from tests.conftest import ShopClient
+from tests.conftest import Browser
 from tests.staff.helpers import PASSWORD, login, make_staff
 from tests.staff.test_products import flashes, text
 
@@ -34,24 +34,6 @@ PUBLIC_ROUTES = ["/staff/password-reset", "/staff/password/<token>"]
 NEW_PASSWORD = "a brand new passphrase here"
 
 
-class Browser(ShopClient):
-    """Another person's browser. The test's app context caches one CSRF token on `g`, which
-    belongs to whoever asked first, so each request here starts without it."""
-
-    def __init__(self, app):
-        super().__init__(app.test_client())
-
-    def get(self, *args, **kwargs):
-        g.pop("csrf_token", None)
-        return self.client.get(*args, **kwargs)
-
-    def post(self, *args, **kwargs):
-        g.pop("csrf_token", None)
-        return self.client.post(*args, **kwargs)
-
-    def csrf_token(self, page):
-        g.pop("csrf_token", None)
-        return super().csrf_token(page)
 
 
 def mails(kind):
