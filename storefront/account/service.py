@@ -23,7 +23,7 @@ from ..catalogue.models import Size, Width
 from ..checkout.models import Order, OrderEvent, OrderLine
 from ..checkout.service import ADDRESS_FIELDS, clean_address
 from ..database import transactional
-from ..exceptions import DomainError
+from ..exceptions import DomainError, InvalidFields
 from ..extensions import db
 from ..inputs import parse_id
 from ..links import absolute_url
@@ -369,18 +369,10 @@ def make_default(shopper_id, address_id):
 FEET = ("left", "right")
 
 
-class InvalidFit(DomainError):
+class InvalidFit(InvalidFields):
     """Fit values that are not on the size chart; `errors` names each field."""
 
-    status = 422
     code = "invalid_fit"
-
-    def __init__(self, errors):
-        super().__init__("Please correct the highlighted choices; nothing was changed.")
-        self.errors = errors
-
-    def to_dict(self):
-        return super().to_dict() | {"errors": self.errors}
 
 
 def fit_choices():
@@ -435,7 +427,7 @@ def save_fit(shopper_id, data):
     if unknown:
         errors["closures"] = "Choose closures from the list."
     if errors:
-        raise InvalidFit(errors)
+        raise InvalidFit("Please correct the highlighted choices; nothing was changed.", errors)
     shopper = db.session.get(Shopper, shopper_id)
     (shopper.left_size, shopper.left_width), (shopper.right_size, shopper.right_width) = (
         chosen["left"], chosen["right"])

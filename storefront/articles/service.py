@@ -14,7 +14,7 @@ from ..catalogue import photos as catalogue_photos
 from ..catalogue import service as catalogue
 from ..catalogue.models import Product
 from ..database import transactional
-from ..exceptions import DomainError
+from ..exceptions import DomainError, InvalidFields
 from ..extensions import db
 from ..inputs import MAX_ID
 from ..links import absolute_url, slugify
@@ -64,18 +64,11 @@ class CommentNotAllowed(DomainError):
         super().__init__("Comments are open on published articles only.")
 
 
-class InvalidArticle(DomainError):
+class InvalidArticle(InvalidFields):
     """The article form has a problem; `errors` maps field names to messages."""
 
-    status = 422
     code = "invalid_article"
-
-    def __init__(self, errors):
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
-
-    def to_dict(self):
-        return super().to_dict() | {"fields": self.errors}
+    errors_key = "fields"
 
 
 class InvalidSchedule(DomainError):
@@ -184,7 +177,7 @@ def store_cover(data):
     try:
         processed = process(data, max_bytes=max_bytes, max_pixels=max_pixels)
     except ImageRefused as refused:
-        raise InvalidArticle({"cover_upload": refused.message}) from refused
+        raise InvalidArticle(errors={"cover_upload": refused.message}) from refused
     storage.store(processed.renditions)
     # The widest copy in the format every browser and feed reader shows.
     return url_for("media.file", name=processed.renditions[-1].name)
@@ -496,7 +489,7 @@ def save_article(article_id, data, author_id=None):
         errors["cover_alt"] = ("Describe what the cover image shows, for readers who cannot "
                                "see it.")
     if errors:
-        raise InvalidArticle(errors)
+        raise InvalidArticle(errors=errors)
 
     article.title = title
     article.slug = slug
@@ -759,7 +752,7 @@ def save_page(page_id, data):
     if not -1000 <= data.position <= 1000:
         errors["position"] = "The footer position is a number from -1000 to 1000."
     if errors:
-        raise InvalidPage(errors)
+        raise InvalidPage(errors=errors)
     page.title = title
     page.slug = slug
     page.summary = data.summary.strip()

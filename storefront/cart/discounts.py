@@ -19,7 +19,7 @@ from .. import money
 from ..catalogue.models import Product
 from ..catalogue.prices import InvalidPrice, parse_price
 from ..database import transactional
-from ..exceptions import DomainError
+from ..exceptions import DomainError, InvalidFields
 from ..extensions import db
 from ..inputs import parse_int
 from ..models import utcnow
@@ -39,18 +39,10 @@ class DiscountRefused(DomainError):
         return super().to_dict() | {"field": self.field}
 
 
-class InvalidDiscount(DomainError):
+class InvalidDiscount(InvalidFields):
     """A staff edit of a code that was refused; `errors` names each bad field."""
 
-    status = 422
     code = "invalid_discount"
-
-    def __init__(self, message, errors):
-        super().__init__(message)
-        self.errors = errors
-
-    def to_dict(self):
-        return super().to_dict() | {"errors": self.errors}
 
 
 @dataclass(frozen=True)

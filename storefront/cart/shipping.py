@@ -12,7 +12,7 @@ from sqlalchemy import select
 from .. import money
 from ..catalogue.prices import InvalidPrice, parse_price
 from ..database import transactional
-from ..exceptions import DomainError
+from ..exceptions import DomainError, InvalidFields
 from ..extensions import db
 from ..inputs import parse_id
 from .models import ShippingRate
@@ -53,16 +53,8 @@ class ShippingRefused(DomainError):
         return super().to_dict() | {"field": self.field}
 
 
-class InvalidRate(DomainError):
-    status = 422
+class InvalidRate(InvalidFields):
     code = "invalid_shipping_rate"
-
-    def __init__(self, message, errors):
-        super().__init__(message)
-        self.errors = errors
-
-    def to_dict(self):
-        return super().to_dict() | {"errors": self.errors}
 
 
 @dataclass(frozen=True)

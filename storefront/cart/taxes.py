@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from .. import money
 from ..database import transactional
-from ..exceptions import DomainError
+from ..exceptions import InvalidFields
 from ..extensions import db
 from .models import TaxRate
 from .shipping import country_name, is_country
@@ -23,16 +23,8 @@ from .shipping import country_name, is_country
 _PERCENT = re.compile(r"^([0-9]{1,3})(?:\.([0-9]{1,2}))?$")
 
 
-class InvalidTaxRate(DomainError):
-    status = 422
+class InvalidTaxRate(InvalidFields):
     code = "invalid_tax_rate"
-
-    def __init__(self, message, errors):
-        super().__init__(message)
-        self.errors = errors
-
-    def to_dict(self):
-        return super().to_dict() | {"errors": self.errors}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..database import transactional
-from ..exceptions import DomainError
+from ..exceptions import DomainError, InvalidFields
 from ..extensions import db
 from ..models import utcnow
 from .models import CATEGORIES, GENDERS, STATUSES, Feature, Product, Tag, Variant
@@ -66,18 +66,11 @@ class UnknownProduct(DomainError):
         super().__init__(f"There is no product number {product_id}.")
 
 
-class InvalidProductCopy(DomainError):
+class InvalidProductCopy(InvalidFields):
     """The copy has a problem; `errors` maps field names to messages."""
 
-    status = 422
     code = "invalid_product_copy"
-
-    def __init__(self, errors):
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
-
-    def to_dict(self):
-        return super().to_dict() | {"fields": self.errors}
+    errors_key = "fields"
 
 
 class StaleEdit(DomainError):
@@ -303,7 +296,7 @@ def save_copy(product_id, copy, revision=None):
     features = _features_by_slug()
     errors = _check(copy, features)
     if errors:
-        raise InvalidProductCopy(errors)
+        raise InvalidProductCopy(errors=errors)
     # Locked and re-read, so "what changed" is measured against the row as it is now.
     product = db.session.get(Product, product_id, with_for_update=True, populate_existing=True)
     if product is None:
@@ -343,7 +336,7 @@ def create_product(copy, slug=""):
     if slug_error:
         errors["slug"] = slug_error
     if errors:
-        raise InvalidProductCopy(errors)
+        raise InvalidProductCopy(errors=errors)
     product = Product(slug=slug, title=copy.title, category=copy.category,
                       gender=copy.gender, published=False, featured=False,
                       low_stock_threshold=5, revision=1)
@@ -354,7 +347,7 @@ def create_product(copy, slug=""):
     try:
         db.session.flush()
     except IntegrityError:  # the same address taken by another save just now
-        raise InvalidProductCopy(
-            {"slug": f"Another product already has the web address “{slug}”."}) from None
+        raise InvalidProductCopy(errors={
+            "slug": f"Another product already has the web address “{slug}”."}) from None
     return product
 

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 
 from ..database import transactional
-from ..exceptions import DomainError
+from ..exceptions import DomainError, InvalidFields
 from ..extensions import db
 from ..media import storage
 from ..media.download import DownloadFailed, download
@@ -33,18 +33,11 @@ class UnknownPhoto(DomainError):
                          "shows the product's photos as they are.")
 
 
-class InvalidPhoto(DomainError):
+class InvalidPhoto(InvalidFields):
     """The photo or its details have a problem; `errors` maps field names to messages."""
 
-    status = 422
     code = "invalid_photo"
-
-    def __init__(self, errors):
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
-
-    def to_dict(self):
-        return super().to_dict() | {"fields": self.errors}
+    errors_key = "fields"
 
 
 @dataclass(frozen=True)
@@ -105,7 +98,7 @@ def add_photo(product_id, data, details):
     except ImageRefused as refused:
         errors = {"photo": refused.message} | errors
     if errors:
-        raise InvalidPhoto(errors)
+        raise InvalidPhoto(errors=errors)
     # Files first: a row never names a file that is not there. Should the row not be
     # written, the files are named by their content and the next upload of it reuses them.
     storage.store(processed.renditions)
@@ -165,7 +158,7 @@ def update_photo(product_id, photo_id, details):
     _, image = _photo(_photos(product_id), photo_id)
     details, errors = _checked(product_id, details)
     if errors:
-        raise InvalidPhoto(errors)
+        raise InvalidPhoto(errors=errors)
     changed = []
     if image.decorative != details.decorative:
         changed.append("now decorative" if details.decorative else "no longer decorative")

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..database import transactional
-from ..exceptions import DomainError
+from ..exceptions import DomainError, InvalidFields
 from ..extensions import db
 from ..inventory import service as inventory
 from ..models import utcnow
@@ -38,18 +38,11 @@ HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 HISTORY_LIMIT = 50
 
 
-class InvalidVariants(DomainError):
+class InvalidVariants(InvalidFields):
     """The grid or the variant edits have problems; `errors` maps field names to messages."""
 
-    status = 422
     code = "invalid_variants"
-
-    def __init__(self, errors):
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
-
-    def to_dict(self):
-        return super().to_dict() | {"fields": self.errors}
+    errors_key = "fields"
 
 
 class UnknownProductVariant(DomainError):
@@ -264,7 +257,7 @@ def _plan(product, choice, currency):
         errors["sizes"] = (f"That makes {combinations:,} variants; at most "
                            f"{MAX_NEW_VARIANTS:,} can be made in one step.")
     if errors:
-        raise InvalidVariants(errors)
+        raise InvalidVariants(errors=errors)
     have = {(v.size.label, v.width.code, v.colour.slug) for v in product.all_variants}
     new, already = [], 0
     for colour in colours:
@@ -297,7 +290,7 @@ def _check_new_skus(new):
         problems.append(f"{len(taken)} SKU(s) the pattern makes are used already, like "
                         f"“{sorted(taken)[0]}”: change the pattern.")
     if problems:
-        raise InvalidVariants({"sku_pattern": " ".join(problems)})
+        raise InvalidVariants(errors={"sku_pattern": " ".join(problems)})
 
 
 def preview_grid(product_id, choice, currency):
@@ -329,7 +322,7 @@ def generate_variants(product_id, choice, currency, *, revision, actor, confirme
     product = _lock(product_id, revision)
     plan = _plan(product, choice, currency)
     if plan.needs_confirmation and not confirmed:
-        raise InvalidVariants({"confirm": (
+        raise InvalidVariants(errors={"confirm": (
             f"This makes {len(plan.new):,} variants. Tick the box to confirm that number.")})
     created = []
     for planned in plan.new:
@@ -344,8 +337,9 @@ def generate_variants(product_id, choice, currency, *, revision, actor, confirme
     try:
         db.session.flush()
     except IntegrityError:  # an SKU taken by another save just now
-        raise InvalidVariants({"sku_pattern": "Some of these SKUs were just taken by another "
-                                              "save: preview again."}) from None
+        raise InvalidVariants(errors={
+            "sku_pattern": "Some of these SKUs were just taken by another save: preview again."
+        }) from None
     for variant in created:
         inventory.open_stock(variant.id, 0, actor=actor,
                              note="Opened at zero by the variant grid")
@@ -400,7 +394,7 @@ def _edit_errors(product, edits, currency):
     _check_unique(product, parsed, "sku", "SKU", errors)
     _check_unique(product, parsed, "barcode", "bar code", errors)
     if errors:
-        raise InvalidVariants(errors)
+        raise InvalidVariants(errors=errors)
     return mine, parsed
 
 

@@ -34,7 +34,7 @@ from ..checkout.service.orders import (
     record_event,
 )
 from ..database import transactional
-from ..exceptions import DomainError
+from ..exceptions import DomainError, InvalidFields
 from ..extensions import db
 from ..inputs import parse_int
 from ..inventory import service as inventory
@@ -70,18 +70,10 @@ class NotReturnable(ReturnError):
     code = "not_returnable"
 
 
-class InvalidReturn(ReturnError):
+class InvalidReturn(InvalidFields, ReturnError):
     """The form has mistakes; `errors` names them per field. Nothing was changed."""
 
-    status = 422
     code = "invalid_return"
-
-    def __init__(self, message, errors=None):
-        super().__init__(message)
-        self.errors = errors or {}
-
-    def to_dict(self):
-        return super().to_dict() | {"errors": self.errors}
 
 
 class ReplacementUnavailable(ReturnError):

@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import signals
 from ..articles.service import photo_url_problem
 from ..database import transactional
-from ..exceptions import DomainError
+from ..exceptions import DomainError, InvalidFields
 from ..extensions import db
 from ..inputs import parse_id
 from ..links import slugify
@@ -190,15 +190,10 @@ def ensure_staff(email, password, role, display_name=""):
 AUTHOR_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-class InvalidProfile(DomainError):
+class InvalidProfile(InvalidFields):
     """The author profile form has a problem; `errors` maps field names to messages."""
 
-    status = 422
     code = "invalid_profile"
-
-    def __init__(self, errors):
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
 
 
 @dataclass
@@ -228,7 +223,7 @@ def save_author_profile(user_id, data):
     if problem:
         errors["photo_url"] = problem
     if errors:
-        raise InvalidProfile(errors)
+        raise InvalidProfile(errors=errors)
     user.display_name = name
     user.author_slug = slug or None
     user.bio = data.bio.replace("\r\n", "\n").strip()

@@ -1,6 +1,6 @@
 """The checkout's domain errors; `errors.py` turns them into pages or JSON."""
 
-from ...exceptions import DomainError
+from ...exceptions import DomainError, InvalidFields
 from ..models import ORDER_EVENT_RULES
 
 
@@ -53,16 +53,8 @@ class InvalidOrderTransition(InvalidOrderState):
         return super().to_dict() | {"order_status": self.order_status, "event": self.event}
 
 
-class InvalidDetails(DomainError):
-    status = 422
+class InvalidDetails(InvalidFields):
     code = "invalid_details"
-
-    def __init__(self, message, errors=None):
-        super().__init__(message)
-        self.errors = errors or {}
-
-    def to_dict(self):
-        return super().to_dict() | {"errors": self.errors}
 
 
 class PaymentUnavailable(DomainError):
